@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh: make check, the one command that says the project is healthy.
+#
+# Installs what is missing, builds the tools and selftests, runs checkpatch,
+# then for each target kernel (Debian's stock 6.1 and 6.12): builds the
+# module with W=1 and sparse, boots the kernel in QEMU with the module and
+# the selftests, and judges the run (verdict.sh). Prints a progress line per
+# stage, a summary table per kernel and, last, "N passed, N failed, N skipped":
+# test cases, where a failed stage also counts as one failure.
+#
+# Environment: XEPOLL_SERIES="6.1 6.12" picks kernels; XEPOLL_ACCEL=kvm|tcg
+# overrides the KVM probe; XEPOLL_TIMEOUT caps one guest run (seconds).
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+T=$XEPOLL_TOP/tools/testing
+B=$XEPOLL_TOP/build
+passed=0 failed=0 skipped=0
+table=
+
+# stage NAME CMD...: run one stage with its output in a log, time it, and
+# show the log's tail when it fails. Sets stage_time; returns the status.
+stage()
+{
+	local name=$1 t0 rc log
+
+	shift
+	t0=$(date +%s)
+	log=$B/log/$(tr -c 'A-Za-z0-9.+-' '_' <<<"$name").log
+	mkdir -p "$B/log"
+	xep_say "$name ..."
+	"$@" >"$log" 2>&1
+	rc=$?
+	stage_time=$(($(date +%s) - t0))
+	if [ $rc -eq 0 ]; then
+		xep_say "$name: ok (${stage_time}s)"
+	else
+		tail -n 40 "$log" | sed 's/^/    | /'
+		xep_say "$name: FAILED (${stage_time}s; log: ${log#"$XEPOLL_TOP"/})"
+	fi
+	return $rc
+}
+
+# row WHAT STATUS SECONDS [NOTE]: one line of the summary table; a status
+# other than 0 is a failure and is counted.
+row()
+{
+	local verdict=ok
+
+	if [ "$2" -ne 0 ]; then
+		verdict=FAILED
+		failed=$((failed + 1))
+	fi
+	table+=$(printf '  %-24s %-7s %6s  %s' "$1" "$verdict" "${3:+${3}s}" "${4:-}")$'\n'
+}
+
+# vget KEY FILE: a value from verdict.sh's key=value file.
+vget()
+{
+	sed -n "s/^$1=//p" "$2"
+}
+
+stage "dependencies" "$T/deps.sh" check
+row "dependencies" $? "$stage_time"
+stage "tools and selftests" make -C "$XEPOLL_TOP" tools selftests
+tools_rc=$?
+row "tools and selftests" $tools_rc "$stage_time"
+stage "checkpatch --strict" "$T/lint.sh" checkpatch
+row "checkpatch --strict" $? "$stage_time"
+table=$'all kernels\n'$table
+
+for series in $XEPOLL_SERIES; do
+	v=$(xep_kernel_version "$series")
+	if [ -z "$v" ]; then
+		xep_say "$series: no kernel with headers installed"
+		table+=$'\n'"kernel $series"$'\n'
+		row "installed" 1 0 "no image with headers"
+		continue
+	fi
+	table+=$'\n'"kernel $v"$'\n'
+	out=$B/check-$v
+
+	stage "$v: build, W=1, sparse" "$T/kbuild.sh" "/lib/modules/$v/build" "$B/kmod-$v"
+	rc=$?
+	row "build, W=1, sparse" $rc "$stage_time" "$([ $rc -eq 3 ] && echo warnings)"
+	[ $rc -eq 1 ] || [ $tools_rc -ne 0 ] && continue
+
+	stage "$v: initramfs" "$T/initramfs.sh" -o "$out/initrd.cpio.gz" \
+		-k "$B/kmod-$v/kmod/xepoll.ko" -t "$XEPOLL_TOP/selftests" \
+		-b "$XEPOLL_TOP/tools/demo/xepoll-demo"
+	rc=$?
+	row "initramfs" $rc "$stage_time"
+	[ $rc -eq 0 ] || continue
+
+	stage "$v: boot, insmod, selftests, rmmod" "$T/qemu-run.sh" \
+		-k "/boot/vmlinuz-$v" -i "$out/initrd.cpio.gz" -m check -o "$out" \
+		-T "${XEPOLL_TIMEOUT:-900}"
+	boot_time=$stage_time
+
+	# The verdict's problems are printed here and counted below.
+	"$T/verdict.sh" "$out" | sed 's/^/    | /'
+	p=$(vget passed "$out/verdict")
+	f=$(vget failed "$out/verdict")
+	s=$(vget skipped "$out/verdict")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	xep_say "$v: $p passed, $f failed, $s skipped ($(cat "$out/accel"))"
+
+	[ "$(vget finished "$out/verdict")" = yes ]
+	row "guest ran to its end" $? "$boot_time" "$(cat "$out/accel")"
+	# Failed cases are already counted; a run with no case at all has
+	# failed elsewhere (the guest, the module), so this row only shows it.
+	table+=$(printf '  %-24s %-7s %6s  %s' "selftests" \
+		"$([ "$f" -eq 0 ] && [ $((p + s)) -gt 0 ] && echo ok || echo FAILED)" "" \
+		"$p passed, $f failed, $s skipped")$'\n'
+	[ "$(vget insmod "$out/verdict")" = ok ]
+	row "insmod" $? ""
+	[ "$(vget rmmod "$out/verdict")" = ok ]
+	row "rmmod" $? ""
+	[ "$(vget splats "$out/verdict")" -eq 0 ]
+	row "no kernel splat" $? "" "$(vget splats "$out/verdict") splat lines"
+done
+
+printf '\nsummary (%s elapsed)\n%s\n' "$(xep_elapsed)" "$table"
+printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+[ "$failed" -eq 0 ]

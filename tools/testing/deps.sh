@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# deps.sh GROUP...: install the Debian packages a make target needs.
+#
+# Idempotent and silent when everything is already installed. The 6.12
+# kernel is named through Debian's versioned meta-packages
+# (linux-image-6.12-amd64), which always point at the newest 6.12 build
+# the archive offers, so no point release is hard-coded here.
+#
+# Groups:
+#   build   the module and the tools, for the default kernel
+#   check   everything make check, make lint and make run use
+set -euo pipefail
+
+pkgs_build=(gcc make libc6-dev kmod linux-headers-amd64)
+pkgs_check=("${pkgs_build[@]}"
+	linux-image-amd64
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	linux-source-6.12
+	qemu-system-x86 busybox-static cpio gzip xz-utils
+	sparse)
+
+want=()
+for group in "$@"; do
+	case $group in
+	build)	want+=("${pkgs_build[@]}") ;;
+	check)	want+=("${pkgs_check[@]}") ;;
+	*)	echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+# Deduplicate, keeping order, so the message names each package once.
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++')
+
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+	command -v sudo >/dev/null ||
+		{ echo "deps.sh: need root to install: ${missing[*]}" >&2; exit 1; }
+else
+	SUDO=
+fi
+
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# A stale or empty package list cannot find the kernel meta-packages.
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps.sh: done"

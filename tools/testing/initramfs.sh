@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# initramfs.sh -o OUT.cpio.gz -k xepoll.ko [-t TESTDIR] [-b FILE]... [-l FILE]...
+#
+# Build the test guest's root: busybox, guest-init as /init, the module as
+# /lib/xepoll/xepoll.ko, the selftests named in TESTDIR/tests.list under
+# /selftests, each -b FILE in /bin and each -l FILE in /lib, and every shared
+# library those programs load (found with ldd), at the paths they load from.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out= ko= testdir=
+bins=() libs=()
+while getopts o:k:t:b:l: opt; do
+	case $opt in
+	o) out=$OPTARG ;;
+	k) ko=$OPTARG ;;
+	t) testdir=$OPTARG ;;
+	b) bins+=("$OPTARG") ;;
+	l) libs+=("$OPTARG") ;;
+	*) exit 2 ;;
+	esac
+done
+[ -n "$out" ] && [ -n "$ko" ] || xep_die "usage: initramfs.sh -o OUT -k KO [-t TESTDIR] [-b FILE]... [-l FILE]..."
+[ -r "$ko" ] || xep_die "no module at $ko"
+
+root=$(mktemp -d)
+chmod 0755 "$root"
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root,etc,lib/xepoll,selftests}
+cp /bin/busybox "$root/bin/busybox"
+for applet in $(/bin/busybox --list); do
+	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+done
+install -m 0755 "$XEPOLL_TOP/tools/testing/guest-init" "$root/init"
+install -m 0644 "$ko" "$root/lib/xepoll/xepoll.ko"
+
+cat >"$root/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+cat >"$root/etc/group" <<'EOF'
+root:x:0:
+nogroup:x:65534:
+EOF
+
+elves=()
+if [ -n "$testdir" ]; then
+	install -m 0644 "$testdir/tests.list" "$root/selftests/tests.list"
+	for name in $(awk '!/^#/ && NF == 2 { print $2 }' "$testdir/tests.list" | sort -u); do
+		[ -x "$testdir/$name" ] || xep_die "tests.list names $name, which is not built"
+		install -m 0755 "$testdir/$name" "$root/selftests/$name"
+		elves+=("$testdir/$name")
+	done
+fi
+for f in "${bins[@]}"; do
+	install -m 0755 "$f" "$root/bin/"
+	elves+=("$f")
+done
+for f in "${libs[@]}"; do
+	install -m 0755 "$f" "$root/lib/"
+	elves+=("$f")
+done
+
+# The shared libraries (and the dynamic loader) the programs need, at the
+# same absolute paths, so the guest resolves them as the host does.
+for f in "${elves[@]}"; do
+	ldd "$f" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'
+done | sort -u | while read -r lib; do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# qemu-run.sh -k VMLINUZ -i INITRD -m check|run|shell -o OUTDIR [-T SECONDS]
+#
+# Boot a kernel with the test guest's initramfs. The console goes to
+# OUTDIR/console.log and the guest's result channel (its second serial
+# port) to OUTDIR/results.log; verdict.sh reads both. In run mode the
+# demonstration's words are shown as they arrive; in shell mode the console
+# is this terminal.
+#
+# KVM is used only where a probe shows it really works (on some hosts
+# /dev/kvm exists but a guest hangs in it); otherwise QEMU emulates (TCG).
+# XEPOLL_ACCEL=kvm|tcg overrides the probe.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel= initrd= mode= out= timeout=900
+while getopts k:i:m:o:T: opt; do
+	case $opt in
+	k) kernel=$OPTARG ;;
+	i) initrd=$OPTARG ;;
+	m) mode=$OPTARG ;;
+	o) out=$OPTARG ;;
+	T) timeout=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+[ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$mode" ] && [ -n "$out" ] ||
+	xep_die "usage: qemu-run.sh -k VMLINUZ -i INITRD -m check|run|shell -o OUTDIR [-T SECONDS]"
+
+# Does a guest really run under KVM here? Boot the kernel with an init that
+# only says so, and give it a few seconds. The answer is kept until the host
+# reboots.
+kvm_works()
+{
+	local boot_id probe dir verdict=tcg
+
+	boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+	probe=$XEPOLL_CACHE/kvm-probe-$boot_id
+	if [ ! -e "$probe" ]; then
+		mkdir -p "$XEPOLL_CACHE"
+		if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+			dir=$(mktemp -d)
+			mkdir -p "$dir/root/bin" "$dir/root/dev"
+			cp /bin/busybox "$dir/root/bin/"
+			printf '#!/bin/busybox sh\n/bin/busybox mount -t devtmpfs d /dev\necho kvm-ok >/dev/ttyS1\n/bin/busybox poweroff -f\n' \
+				>"$dir/root/init"
+			chmod +x "$dir/root/init"
+			(cd "$dir/root" && find . | cpio -o -H newc -R 0:0 --quiet) >"$dir/initrd"
+			timeout -s KILL 20 qemu-system-x86_64 -accel kvm -cpu host -m 256 \
+				-display none -monitor none -no-reboot \
+				-kernel "$kernel" -initrd "$dir/initrd" \
+				-append "console=ttyS0 panic=-1" \
+				-serial null -serial "file:$dir/out" >/dev/null 2>&1 || true
+			grep -q kvm-ok "$dir/out" 2>/dev/null && verdict=kvm
+			rm -rf "$dir"
+		fi
+		echo "$verdict" >"$probe"
+	fi
+	[ "$(cat "$probe")" = kvm ]
+}
+
+accel=${XEPOLL_ACCEL:-}
+if [ -z "$accel" ]; then
+	if kvm_works; then accel=kvm; else accel=tcg; fi
+fi
+case $accel in
+kvm) cpu=host ;;
+tcg) cpu=max ;;
+*) xep_die "XEPOLL_ACCEL must be kvm or tcg" ;;
+esac
+
+mkdir -p "$out"
+: >"$out/console.log"
+: >"$out/results.log"
+echo "$accel" >"$out/accel"
+
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m 1G
+	-no-reboot -display none -monitor none
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 panic=-1 xepoll_mode=$mode")
+
+case $mode in
+check)
+	timeout -s KILL "$timeout" "${qemu[@]}" \
+		-serial "file:$out/console.log" -serial "file:$out/results.log" \
+		</dev/null >"$out/qemu.log" 2>&1 || echo "qemu exit $?" >>"$out/qemu.log"
+	;;
+run)
+	timeout -s KILL "$timeout" "${qemu[@]}" \
+		-serial "file:$out/console.log" -serial "file:$out/results.log" \
+		</dev/null >"$out/qemu.log" 2>&1 &
+	qpid=$!
+	# Show the guest's own words as they arrive; protocol lines and the
+	# kernel log stay in the file for the verdict.
+	tail -n +1 -s 0.2 -f --pid=$qpid "$out/results.log" |
+		awk '{ sub(/\r$/, "") }
+		     /^XEPOLL dmesg-begin/ { quiet = 1 }
+		     !quiet && !/^XEPOLL / { print; fflush() }
+		     /^XEPOLL dmesg-end/ { quiet = 0 }'
+	wait $qpid || echo "qemu exit $?" >>"$out/qemu.log"
+	;;
+shell)
+	"${qemu[@]}" -serial mon:stdio -serial "file:$out/results.log" ||
+		echo "qemu exit $?" >>"$out/qemu.log"
+	;;
+*)
+	xep_die "unknown mode $mode"
+	;;
+esac
