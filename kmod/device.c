@@ -4,9 +4,9 @@
  *
  * Any user may open the device (mode 0666): what an open file can make the
  * kernel do is bounded by the per-user limits, not by the device's mode.
+ * Its ioctls create instances (XEPOLL_IOC_CREATE) and close descriptors
+ * (XEPOLL_IOC_CLOSE); see ioctl.c.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -14,9 +14,18 @@
 #include <linux/xepoll.h>
 
 #include "device.h"
+#include "ioctl.h"
+
+static long xep_device_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	return xep_ioctl(file, cmd, arg, XEP_IOC_DEVICE);
+}
 
 static const struct file_operations xep_device_fops = {
 	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= xep_device_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 };
 

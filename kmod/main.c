@@ -3,34 +3,63 @@
  * xepoll: an alternative to epoll, as a loadable module.
  *
  * Module start-up is a short chain of steps; a failure unwinds the steps
- * already taken, in reverse, and unload does the same.
+ * already taken, in reverse, and unload does the same. The device comes
+ * last: once it is registered, user space may call in.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fcntl.h>
 #include <linux/init.h>
 #include <linux/module.h>
 
 #include <linux/xepoll.h>
 
 #include "device.h"
+#include "files.h"
+#include "item.h"
+#include "user.h"
 
 static int __init xepoll_init(void)
 {
 	int ret;
 
+	/* The uapi spells epoll's constants out; they must stay equal. */
+	BUILD_BUG_ON(XEPOLL_CLOEXEC != O_CLOEXEC);
+
+	ret = xep_user_init();
+	if (ret)
+		return ret;
+	ret = xep_item_init();
+	if (ret)
+		goto err_user;
+	ret = xep_files_init();
+	if (ret)
+		goto err_item;
 	ret = xep_device_init();
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", XEPOLL_DEVICE_NAME, ret);
-		return ret;
+		goto err_files;
 	}
 
-	pr_info("loaded, /dev/%s ready\n", XEPOLL_DEVICE_NAME);
+	pr_info("loaded, /dev/%s ready, max_user_watches %ld\n",
+		XEPOLL_DEVICE_NAME, xep_max_user_watches);
 	return 0;
+
+err_files:
+	xep_files_exit();
+err_item:
+	xep_item_exit();
+err_user:
+	xep_user_exit();
+	return ret;
 }
 
 static void __exit xepoll_exit(void)
 {
 	xep_device_exit();
+	xep_files_exit();
+	xep_item_exit();
+	xep_user_exit();
 	pr_info("unloaded\n");
 }
 

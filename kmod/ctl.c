@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XEPOLL_IOC_CTL: one change to the interest list, with epoll_ctl()'s
+ * checks in epoll_ctl()'s order, so that each error is the one epoll would
+ * report for the same call.
+ */
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/magic.h>
+#include <linux/poll.h>
+
+#include "ctl.h"
+#include "item.h"
+#include "nest.h"
+#include "tree.h"
+
+/* The events EPOLLEXCLUSIVE may be combined with, as epoll allows. */
+#define XEP_EXCLUSIVE_OK_BITS	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | \
+				 EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
+
+/*
+ * A native epoll instance. xepoll refuses to watch one: epoll could be
+ * watching this xepoll instance in turn, and neither side's loop check
+ * sees the other's links, so such a loop would recurse in poll and
+ * wake-up without bound. (epoll watching xepoll is fine, and an xepoll
+ * instance may watch another xepoll instance, with loop checks.)
+ */
+static bool xep_file_is_epoll(const struct file *file)
+{
+	return file->f_inode->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	       !strcmp(file->f_path.dentry->d_name.name, "[eventpoll]");
+}
+
+static int xep_ctl_locked(struct xep_instance *ep, const struct xepoll_ctl *ctl,
+			  struct file *tfile, __poll_t events)
+{
+	struct xep_item *item = xep_tree_find(ep, tfile, ctl->fd);
+
+	switch (ctl->op) {
+	case XEPOLL_CTL_ADD:
+		if (item)
+			return -EEXIST;
+		return xep_item_insert(ep, tfile, ctl->fd, events | EPOLLERR | EPOLLHUP,
+				       ctl->data);
+	case XEPOLL_CTL_DEL:
+		if (!item)
+			return -ENOENT;
+		xep_item_remove(ep, item);
+		return 0;
+	case XEPOLL_CTL_MOD:
+		if (!item)
+			return -ENOENT;
+		/* Exclusive hooks are placed at ADD and cannot change. */
+		if (item->events & EPOLLEXCLUSIVE)
+			return -EINVAL;
+		xep_item_modify(ep, item, events | EPOLLERR | EPOLLHUP, ctl->data);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+long xep_ctl(struct xep_instance *ep, const struct xepoll_ctl *ctl)
+{
+	bool has_event = ctl->op != XEPOLL_CTL_DEL;
+	__poll_t events = (__force __poll_t)ctl->events;
+	struct xep_instance *target = NULL;
+	struct file *tfile;
+	long ret;
+
+	if (ctl->flags)
+		return -EINVAL;
+
+	tfile = fget(ctl->fd);
+	if (!tfile)
+		return -EBADF;
+
+	ret = -EPERM;
+	if (!file_can_poll(tfile))
+		goto out_fput;
+
+	/* Without the capability, EPOLLWAKEUP is silently dropped. */
+	if (has_event && (events & EPOLLWAKEUP) && !capable(CAP_BLOCK_SUSPEND))
+		events &= ~EPOLLWAKEUP;
+
+	ret = -EINVAL;
+	if (tfile == ep->file || xep_file_is_epoll(tfile))
+		goto out_fput;
+	if (xep_file_is_instance(tfile))
+		target = tfile->private_data;
+
+	if (has_event && (events & EPOLLEXCLUSIVE)) {
+		if (ctl->op == XEPOLL_CTL_MOD)
+			goto out_fput;
+		if (ctl->op == XEPOLL_CTL_ADD &&
+		    (target || (events & ~XEP_EXCLUSIVE_OK_BITS)))
+			goto out_fput;
+	}
+
+	/* A link between instances: check for loops and depth first. */
+	if (ctl->op == XEPOLL_CTL_ADD && target) {
+		mutex_lock(&xep_nest_mutex);
+		ret = xep_nest_check(ep, target);
+		if (ret)
+			goto out_unlock_nest;
+	}
+
+	mutex_lock(&ep->mtx);
+	ret = xep_ctl_locked(ep, ctl, tfile, events);
+	mutex_unlock(&ep->mtx);
+
+out_unlock_nest:
+	if (ctl->op == XEPOLL_CTL_ADD && target)
+		mutex_unlock(&xep_nest_mutex);
+out_fput:
+	fput(tfile);
+	return ret;
+}

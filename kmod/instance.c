@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An xepoll instance: creation, its file's operations, and its end.
+ *
+ * The objects, the locks and the lifetimes are described in instance.h.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/poll.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include <linux/xepoll.h>
+
+#include "instance.h"
+#include "ioctl.h"
+#include "item.h"
+#include "ready.h"
+#include "tree.h"
+#include "user.h"
+
+static const struct file_operations xep_instance_fops;
+
+bool xep_file_is_instance(const struct file *file)
+{
+	return file->f_op == &xep_instance_fops;
+}
+
+void xep_instance_get(struct xep_instance *ep)
+{
+	refcount_inc(&ep->refcount);
+}
+
+void xep_instance_put(struct xep_instance *ep)
+{
+	if (!refcount_dec_and_test(&ep->refcount))
+		return;
+
+	WARN_ON_ONCE(!RB_EMPTY_ROOT(&ep->tree.rb_root));
+	xep_user_put(ep->user);
+	mutex_destroy(&ep->mtx);
+	/* The files table's RCU readers may still look at it. */
+	kfree_rcu(ep, rcu);
+}
+
+/*
+ * Wake the pollers of @ep's file, from the callback of @from (NULL when
+ * not called from a callback). Instances watching instances wake each
+ * other's poll_wait queues nested, inner to outer; lockdep is told the
+ * depth of each, as epoll's ep_poll_safewake() does.
+ */
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+void xep_instance_poll_wake(struct xep_instance *ep, struct xep_item *from)
+{
+	unsigned long flags;
+	u8 nests = 0;
+
+	if (from) {
+		if (xep_file_is_instance(from->file))
+			nests = ((struct xep_instance *)from->file->private_data)->nests;
+		else
+			nests = 1;
+	}
+	spin_lock_irqsave_nested(&ep->poll_wait.lock, flags, nests);
+	ep->nests = nests + 1;
+	wake_up_locked_poll(&ep->poll_wait, EPOLLIN);
+	ep->nests = 0;
+	spin_unlock_irqrestore(&ep->poll_wait.lock, flags);
+}
+#else
+void xep_instance_poll_wake(struct xep_instance *ep, struct xep_item *from)
+{
+	wake_up_poll(&ep->poll_wait, EPOLLIN);
+}
+#endif
+
+__poll_t xep_instance_poll_nested(struct file *file, poll_table *pt, int depth)
+{
+	struct xep_instance *ep = file->private_data;
+
+	poll_wait(file, &ep->poll_wait, pt);
+	return xep_ready_poll(ep, depth);
+}
+
+static __poll_t xep_instance_poll(struct file *file, poll_table *pt)
+{
+	return xep_instance_poll_nested(file, pt, 0);
+}
+
+/*
+ * The last reference to the instance's file is gone: drop every
+ * registration, and with them every charge and every reference to a
+ * watched file.
+ */
+static int xep_instance_release(struct inode *inode, struct file *file)
+{
+	struct xep_instance *ep = file->private_data;
+	struct xep_item *item;
+
+	/* Pollers must let go of our poll_wait queue before it is freed. */
+	if (waitqueue_active(&ep->poll_wait))
+		xep_instance_poll_wake(ep, NULL);
+
+	mutex_lock(&ep->mtx);
+	while ((item = xep_tree_first(ep))) {
+		xep_item_remove(ep, item);
+		cond_resched();
+	}
+	mutex_unlock(&ep->mtx);
+
+	xep_instance_put(ep);
+	return 0;
+}
+
+static long xep_instance_ioctl(struct file *file, unsigned int cmd,
+			       unsigned long arg)
+{
+	return xep_ioctl(file, cmd, arg, XEP_IOC_INSTANCE);
+}
+
+static const struct file_operations xep_instance_fops = {
+	.owner		= THIS_MODULE,
+	.release	= xep_instance_release,
+	.poll		= xep_instance_poll,
+	.unlocked_ioctl	= xep_instance_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/* XEPOLL_IOC_CREATE: a new instance, as epoll_create1(@flags). */
+int xep_instance_create(unsigned int flags)
+{
+	struct xep_instance *ep;
+	struct file *file;
+	int fd, ret;
+
+	if (flags & ~XEPOLL_CLOEXEC)
+		return -EINVAL;
+
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
+	if (!ep)
+		return -ENOMEM;
+	mutex_init(&ep->mtx);
+	spin_lock_init(&ep->lock);
+	init_waitqueue_head(&ep->wq);
+	init_waitqueue_head(&ep->poll_wait);
+	INIT_LIST_HEAD(&ep->rdllist);
+	ep->tree = RB_ROOT_CACHED;
+	ep->ovflist = XEP_OVF_INACTIVE;
+	refcount_set(&ep->refcount, 1);
+
+	/* Charged to the caller's real uid, as epoll charges its user. */
+	ep->user = xep_user_get(current_uid());
+	if (!ep->user) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+
+	fd = get_unused_fd_flags(O_RDWR | (flags & O_CLOEXEC));
+	if (fd < 0) {
+		ret = fd;
+		goto err_user;
+	}
+	file = anon_inode_getfile("[xepoll]", &xep_instance_fops, ep,
+				  O_RDWR | (flags & O_CLOEXEC));
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_fd;
+	}
+	ep->file = file;
+	fd_install(fd, file);
+	return fd;
+
+err_fd:
+	put_unused_fd(fd);
+err_user:
+	xep_user_put(ep->user);
+err_free:
+	mutex_destroy(&ep->mtx);
+	kfree(ep);
+	return ret;
+}

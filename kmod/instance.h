@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An xepoll instance and its registrations: the objects every other file
+ * of the module works on, and the rules for touching them.
+ *
+ * Objects
+ * -------
+ *
+ * struct xep_instance is what one XEPOLL_IOC_CREATE makes: an anonymous
+ * "[xepoll]" file whose ->private_data it is. It owns an interest list (a
+ * red-black tree of struct xep_item keyed by (file, fd), tree.c), a ready
+ * list fed by wait-queue callbacks (ready.c), and the wait queues of the
+ * tasks that wait in it (wait.c) or poll it (instance.c).
+ *
+ * struct xep_item is one registration: a (file, fd) pair, the events of
+ * interest and the caller's data. It hooks one struct xep_pwq into each
+ * wait queue the file's ->poll() names (nearly always one, so the first is
+ * embedded in the item).
+ *
+ * Locking
+ * -------
+ *
+ * From outer to inner:
+ *
+ *   xep_nest_mutex   global; taken only by an ADD that may form a chain of
+ *                    instances (nest.c), to see the topology whole
+ *     > ep->mtx      per instance; a mutex because the event transfer
+ *                    copies to user space and ADD allocates and calls
+ *                    ->poll(), all of which may sleep. It serializes
+ *                    changes to the interest list, event transfer and
+ *                    release.
+ *       > ep->lock   per instance; a spinlock taken with interrupts off,
+ *                    because xep_wake_callback() runs from wake_up(),
+ *                    which may be called in hard-IRQ context. It guards
+ *                    the ready list and the overflow list.
+ *
+ * When one instance watches another, the outer's mtx is held while the
+ * inner's is taken (polling the inner one, or walking it for loop
+ * checks). Loops are refused at ADD time, so held mutexes always form a
+ * chain; lockdep is told the depth with mutex_lock_nested(), as epoll does.
+ * Wake-ups travel the other way, from inner to outer, through each
+ * instance's poll_wait queue; under lockdep, xep_instance_poll_wake() tells
+ * it the nesting depth of those queue locks.
+ *
+ * The global table of watched files (files.c) has its own locking
+ * (rhashtable, RCU readers); it is written under ep->mtx.
+ *
+ * Lifetimes
+ * ---------
+ *
+ * An instance lives while its file does (dup, fork and SCM_RIGHTS all
+ * share the file) and while a caller holds a reference taken with
+ * xep_instance_get(); files.c takes one to release orphaned registrations
+ * without holding the file.
+ *
+ * An item holds a reference to the file it watches, taken at ADD and
+ * dropped when the item goes (DEL, release of the instance, or release of
+ * an orphaned file by files.c). A module cannot use the VFS's
+ * eventpoll_release() hook, which lets epoll unhook itself when the last
+ * reference to a watched file goes; holding the reference is what makes
+ * it safe to keep a callback on the file's wait queue. So closing the last
+ * descriptor of a watched file does not release it by itself; see
+ * XEPOLL_IOC_CLOSE in the uapi header and files.c for how the file is
+ * released as epoll would release it.
+ *
+ * A file may free a wait queue while an item is still hooked on it (it
+ * wakes the queue with POLLFREE first, e.g. signalfd when its sighand
+ * goes). xep_wake_callback() then unhooks the entry itself and clears
+ * pwq->whead with a release store; xep_item_unhook() reads it with an
+ * acquire load under RCU, since such queues are freed after a grace
+ * period.
+ */
+#ifndef _XEPOLL_INSTANCE_H
+#define _XEPOLL_INSTANCE_H
+
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rbtree.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+struct xep_user;
+struct xep_item;
+
+/* ep->ovflist when no event transfer is under way. */
+#define XEP_OVF_INACTIVE	((struct xep_item *)-1L)
+
+/*
+ * Instances may watch instances this deep, and no deeper: epoll's own
+ * limit (EP_MAX_NESTS), so that a program that nests epoll instances
+ * meets the same ELOOP at the same depth.
+ */
+#define XEP_MAX_NESTS		4
+
+/**
+ * struct xep_pwq - one hook of an item on one wait queue of its file
+ * @wait:	the entry on the file's wait queue; its callback is
+ *		xep_wake_callback()
+ * @whead:	the queue, or NULL once a POLLFREE wake-up unhooked it
+ * @item:	the item this hook belongs to
+ * @next:	the item's next hook
+ */
+struct xep_pwq {
+	wait_queue_entry_t wait;
+	wait_queue_head_t *whead;
+	struct xep_item *item;
+	struct xep_pwq *next;
+};
+
+/**
+ * struct xep_item - one registration in an instance's interest list
+ * @rbn:	node in ep->tree (ep->mtx)
+ * @rcu:	frees the item after the files table's RCU readers
+ * @rdllink:	link on ep->rdllist, or self-linked when not ready (ep->lock)
+ * @ovf_next:	link on ep->ovflist, XEP_OVF_INACTIVE when not on it
+ *		(ep->lock)
+ * @ep:		the instance (immutable)
+ * @file:	the watched file; the item holds a reference (immutable)
+ * @fd:		the descriptor it was added under (immutable)
+ * @events:	events of interest and the EPOLLET/ONESHOT/EXCLUSIVE/WAKEUP
+ *		bits; written under ep->mtx, read by the callback under
+ *		ep->lock (see xep_ctl_modify() for the barrier)
+ * @data:	the caller's data (ep->mtx)
+ * @pwq:	the first hook, embedded
+ * @pwqlist:	all hooks, starting with @pwq when it is in use (ep->mtx)
+ * @fnode:	entry in the global table of watched files (files.c)
+ */
+struct xep_item {
+	union {
+		struct rb_node rbn;
+		struct rcu_head rcu;
+	};
+	struct list_head rdllink;
+	struct xep_item *ovf_next;
+	struct xep_instance *ep;
+	struct file *file;
+	int fd;
+	__poll_t events;
+	u64 data;
+	struct xep_pwq *pwqlist;
+	struct rhlist_head fnode;
+	struct xep_pwq pwq;
+};
+
+/**
+ * struct xep_instance - one xepoll instance
+ * @mtx:	see Locking above
+ * @lock:	see Locking above
+ * @tree:	the interest list (ep->mtx)
+ * @rdllist:	items with events to report, oldest first (ep->lock)
+ * @ovflist:	items made ready during an event transfer, newest first,
+ *		or XEP_OVF_INACTIVE outside transfers (ep->lock)
+ * @wq:		tasks waiting in XEPOLL_IOC_WAIT (ep->lock)
+ * @poll_wait:	pollers of the instance's own file: poll(), select(),
+ *		epoll, another instance (its own lock)
+ * @nests:	depth of the wake-up being propagated, for lockdep
+ *		(poll_wait's lock)
+ * @file:	the instance's file (immutable)
+ * @user:	the user charged for its watches (immutable)
+ * @refcount:	the file's reference and temporary holders'
+ * @loop_gen:	generation of the last loop check that visited it
+ *		(xep_nest_mutex)
+ * @loop_depth:	depth found by that visit (xep_nest_mutex)
+ * @rcu:	the instance is freed after RCU readers of the files table
+ */
+struct xep_instance {
+	struct mutex mtx;		/* see Locking above */
+	spinlock_t lock;		/* see Locking above */
+	struct rb_root_cached tree;
+	struct list_head rdllist;
+	struct xep_item *ovflist;
+	wait_queue_head_t wq;
+	wait_queue_head_t poll_wait;
+	u8 nests;
+	struct file *file;
+	struct xep_user *user;
+	refcount_t refcount;
+	u64 loop_gen;
+	int loop_depth;
+	struct rcu_head rcu;
+};
+
+int xep_instance_create(unsigned int flags);
+bool xep_file_is_instance(const struct file *file);
+void xep_instance_get(struct xep_instance *ep);
+void xep_instance_put(struct xep_instance *ep);
+__poll_t xep_instance_poll_nested(struct file *file, poll_table *pt, int depth);
+void xep_instance_poll_wake(struct xep_instance *ep, struct xep_item *from);
+
+#endif /* _XEPOLL_INSTANCE_H */

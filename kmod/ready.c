@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ready list and the wake-up callback.
+ *
+ * States of an item (all under ep->lock):
+ *
+ *   idle      rdllink self-linked, ovf_next == XEP_OVF_INACTIVE
+ *   ready     on ep->rdllist, oldest first
+ *   overflow  on ep->ovflist: made ready while a transfer was scanning
+ *
+ * A transfer (xep_ready_transfer(), and xep_ready_poll()) holds ep->mtx,
+ * moves the whole ready list to a private batch (xep_scan_start()) and
+ * works through it without ep->lock, since copying to user space and
+ * calling ->poll() may sleep. Meanwhile the callback cannot link items on
+ * rdllist, which the scan owns, so it chains them on ovflist instead;
+ * xep_scan_done() moves them back, with whatever the scan left in its
+ * batch, and wakes a waiter if anything is ready.
+ *
+ * Each transferred item is polled again, so a stale wake-up reports
+ * nothing. A level-triggered item that reported goes back to the tail of
+ * the ready list, to be polled again by the next wait: a busy file cannot
+ * starve the others. An edge-triggered one stays idle until its file's next
+ * wake-up; a one-shot one is disarmed (its mask keeps only
+ * XEP_PRIVATE_BITS) until MOD re-arms it.
+ */
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/uaccess.h>
+
+#include <linux/xepoll.h>
+
+#include "item.h"
+#include "ready.h"
+
+static inline bool xep_item_queued(const struct xep_item *item)
+{
+	return !list_empty(&item->rdllink);
+}
+
+static inline bool xep_scanning(const struct xep_instance *ep)
+{
+	return READ_ONCE(ep->ovflist) != XEP_OVF_INACTIVE;
+}
+
+/*
+ * The callback on every watched wait queue. It may run in hard-IRQ
+ * context, with the queue's lock held. Returns whether it woke a waiter,
+ * which tells an exclusive wake-up (EPOLLEXCLUSIVE) whether to go on to
+ * the next entry.
+ */
+int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
+		      void *key)
+{
+	struct xep_pwq *pwq = container_of(wait, struct xep_pwq, wait);
+	struct xep_item *item = pwq->item;
+	struct xep_instance *ep = item->ep;
+	__poll_t pollflags = key_to_poll(key);
+	bool pwake = false, ewake = false;
+	unsigned long flags;
+
+	spin_lock_irqsave(&ep->lock, flags);
+
+	/* Nothing but private bits: a one-shot item that already fired. */
+	if (!(item->events & ~XEP_PRIVATE_BITS))
+		goto out_unlock;
+
+	/* Files that say which events woke them let us filter early. */
+	if (pollflags && !(pollflags & item->events))
+		goto out_unlock;
+
+	if (xep_scanning(ep)) {
+		if (item->ovf_next == XEP_OVF_INACTIVE) {
+			item->ovf_next = ep->ovflist;
+			WRITE_ONCE(ep->ovflist, item);
+		}
+	} else if (!xep_item_queued(item)) {
+		list_add_tail(&item->rdllink, &ep->rdllist);
+	}
+
+	/* Both queues are checked under ep->lock, which waiters take to join. */
+	if (waitqueue_active(&ep->wq)) {
+		/*
+		 * An exclusive item counts as having woken someone only if
+		 * the event is one its waiters asked for, as epoll decides.
+		 */
+		if ((item->events & EPOLLEXCLUSIVE) && !(pollflags & POLLFREE)) {
+			switch (pollflags & (EPOLLIN | EPOLLOUT)) {
+			case EPOLLIN:
+				ewake = item->events & EPOLLIN;
+				break;
+			case EPOLLOUT:
+				ewake = item->events & EPOLLOUT;
+				break;
+			case 0:
+				ewake = true;
+				break;
+			}
+		}
+		if (sync)
+			wake_up_sync(&ep->wq);
+		else
+			wake_up(&ep->wq);
+	}
+	/* poll_wait joiners hold its own lock; a racing one re-checks. */
+	pwake = waitqueue_active(&ep->poll_wait);
+
+out_unlock:
+	spin_unlock_irqrestore(&ep->lock, flags);
+
+	/* Pollers of the instance are woken outside ep->lock. */
+	if (pwake)
+		xep_instance_poll_wake(ep, item);
+
+	if (!(item->events & EPOLLEXCLUSIVE))
+		ewake = true;
+
+	if (pollflags & POLLFREE) {
+		/*
+		 * The queue is about to be freed: unhook ourselves. Once
+		 * whead is NULL, xep_item_unhook() no longer touches the
+		 * queue, and nothing keeps the item alive for us: this must
+		 * be our last access.
+		 */
+		list_del_init(&wait->entry);
+		/* Pairs with the acquire load in xep_item_unhook(). */
+		smp_store_release(&pwq->whead, NULL);
+	}
+
+	return ewake;
+}
+
+/*
+ * The events @item's file has that the item asks for. An instance is
+ * polled at the nesting depth it sits at, for lockdep.
+ */
+__poll_t xep_item_poll(struct xep_item *item, poll_table *pt, int depth)
+{
+	__poll_t events = READ_ONCE(item->events);
+	__poll_t res;
+
+	pt->_key = events;
+	if (xep_file_is_instance(item->file))
+		res = xep_instance_poll_nested(item->file, pt, depth);
+	else
+		res = vfs_poll(item->file, pt);
+	return res & events;
+}
+
+/* Queue a ready @item (ADD, MOD) and wake a waiter and the pollers. */
+void xep_ready_queue(struct xep_instance *ep, struct xep_item *item)
+{
+	bool pwake = false;
+
+	spin_lock_irq(&ep->lock);
+	if (!xep_item_queued(item)) {
+		list_add_tail(&item->rdllink, &ep->rdllist);
+		/* As in xep_wake_callback(): checked under ep->lock. */
+		if (waitqueue_active(&ep->wq))
+			wake_up(&ep->wq);
+		/* As in xep_wake_callback(): a racing poller re-checks. */
+		pwake = waitqueue_active(&ep->poll_wait);
+	}
+	spin_unlock_irq(&ep->lock);
+
+	if (pwake)
+		xep_instance_poll_wake(ep, NULL);
+}
+
+/* Take @item off the ready list; the caller holds ep->mtx, so no scan runs. */
+void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item)
+{
+	spin_lock_irq(&ep->lock);
+	if (xep_item_queued(item))
+		list_del_init(&item->rdllink);
+	spin_unlock_irq(&ep->lock);
+}
+
+/*
+ * Whether events may be ready. Lockless, so only a hint; the wait loop
+ * asks again under ep->lock before it sleeps.
+ */
+bool xep_ready_available(struct xep_instance *ep)
+{
+	return !list_empty_careful(&ep->rdllist) || xep_scanning(ep);
+}
+
+static void xep_scan_start(struct xep_instance *ep, struct list_head *batch)
+{
+	lockdep_assert_held(&ep->mtx);
+
+	spin_lock_irq(&ep->lock);
+	list_splice_init(&ep->rdllist, batch);
+	WRITE_ONCE(ep->ovflist, NULL);
+	spin_unlock_irq(&ep->lock);
+}
+
+static void xep_scan_done(struct xep_instance *ep, struct list_head *batch)
+{
+	struct xep_item *item, *next;
+
+	spin_lock_irq(&ep->lock);
+
+	/*
+	 * ovflist is newest first; adding each at the head of rdllist puts
+	 * the oldest first. Items the scan requeued itself are skipped.
+	 */
+	for (item = ep->ovflist; item; item = next) {
+		next = item->ovf_next;
+		item->ovf_next = XEP_OVF_INACTIVE;
+		if (!xep_item_queued(item))
+			list_add(&item->rdllink, &ep->rdllist);
+	}
+	WRITE_ONCE(ep->ovflist, XEP_OVF_INACTIVE);
+
+	/* What the scan did not get to goes first next time. */
+	list_splice(batch, &ep->rdllist);
+
+	/* Waiters join ep->wq under ep->lock, which we hold. */
+	if (!list_empty(&ep->rdllist) && waitqueue_active(&ep->wq))
+		wake_up(&ep->wq);
+
+	spin_unlock_irq(&ep->lock);
+}
+
+/* Write one event in the caller's layout (see struct xepoll_wait). */
+static int xep_put_event(void __user *uevent, size_t event_size,
+			 __poll_t revents, u64 data)
+{
+	u32 __user *uev = uevent;
+
+	if (__put_user((__force u32)revents, uev))
+		return -EFAULT;
+	if (event_size == XEPOLL_EVENT_SIZE_PACKED)
+		return __put_user(data, (u64 __user *)(uev + 1));
+	if (__put_user(0, uev + 1))
+		return -EFAULT;
+	return __put_user(data, (u64 __user *)(uev + 2));
+}
+
+/*
+ * Move up to @maxevents ready events to @events, whose range the caller
+ * has checked with access_ok(). Returns how many, or -EFAULT if the very
+ * first copy faulted (the item then stays ready).
+ */
+int xep_ready_transfer(struct xep_instance *ep, void __user *events,
+		       int maxevents, size_t event_size)
+{
+	struct xep_item *item, *tmp;
+	LIST_HEAD(batch);
+	poll_table pt;
+	int res = 0;
+
+	/* A task being killed should leave, not fetch events. */
+	if (fatal_signal_pending(current))
+		return -EINTR;
+
+	init_poll_funcptr(&pt, NULL);
+
+	mutex_lock(&ep->mtx);
+	xep_scan_start(ep, &batch);
+
+	list_for_each_entry_safe(item, tmp, &batch, rdllink) {
+		__poll_t revents;
+
+		if (res >= maxevents)
+			break;
+
+		list_del_init(&item->rdllink);
+		revents = xep_item_poll(item, &pt, 1);
+		if (!revents)
+			continue;
+
+		if (xep_put_event(events + res * event_size, event_size,
+				  revents, item->data)) {
+			list_add(&item->rdllink, &batch);
+			if (!res)
+				res = -EFAULT;
+			break;
+		}
+		res++;
+
+		if (item->events & EPOLLONESHOT)
+			WRITE_ONCE(item->events, item->events & XEP_PRIVATE_BITS);
+		else if (!(item->events & EPOLLET))
+			list_add_tail(&item->rdllink, &ep->rdllist);
+	}
+
+	xep_scan_done(ep, &batch);
+	mutex_unlock(&ep->mtx);
+	return res;
+}
+
+/*
+ * The instance's own readiness, for its ->poll(): readable when an item
+ * really has an event. Stale entries found on the way are dropped.
+ * @depth is the nesting depth, for lockdep.
+ */
+__poll_t xep_ready_poll(struct xep_instance *ep, int depth)
+{
+	struct xep_item *item, *tmp;
+	LIST_HEAD(batch);
+	__poll_t res = 0;
+	poll_table pt;
+
+	init_poll_funcptr(&pt, NULL);
+
+	mutex_lock_nested(&ep->mtx, depth);
+	xep_scan_start(ep, &batch);
+	list_for_each_entry_safe(item, tmp, &batch, rdllink) {
+		if (xep_item_poll(item, &pt, depth + 1)) {
+			res = EPOLLIN | EPOLLRDNORM;
+			break;
+		}
+		list_del_init(&item->rdllink);
+	}
+	xep_scan_done(ep, &batch);
+	mutex_unlock(&ep->mtx);
+	return res;
+}

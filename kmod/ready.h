@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The ready list: fed by the wake-up callback hooked on every watched
+ * file, drained by event transfer (waits) and by polls of the instance.
+ */
+#ifndef _XEPOLL_READY_H
+#define _XEPOLL_READY_H
+
+#include "instance.h"
+
+int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
+		      void *key);
+__poll_t xep_item_poll(struct xep_item *item, poll_table *pt, int depth);
+
+void xep_ready_queue(struct xep_instance *ep, struct xep_item *item);
+void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item);
+bool xep_ready_available(struct xep_instance *ep);
+int xep_ready_transfer(struct xep_instance *ep, void __user *events,
+		       int maxevents, size_t event_size);
+__poll_t xep_ready_poll(struct xep_instance *ep, int depth);
+
+#endif /* _XEPOLL_READY_H */

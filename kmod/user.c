@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-user accounting of watches.
+ *
+ * epoll charges each watch to the owner's struct user_struct, which a
+ * module cannot extend; xepoll keeps its own record per kuid instead, in a
+ * small hash table. A record lives while an instance owned by that user
+ * does (each instance holds a reference, taken at creation), so a user's
+ * count spans all of the user's instances.
+ *
+ * Locking: xep_users_lock guards the table and the reference counts'
+ * transitions to and from zero; the watch count itself is atomic.
+ */
+#include <linux/atomic.h>
+#include <linux/hashtable.h>
+#include <linux/mm.h>
+#include <linux/highmem.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "instance.h"
+#include "user.h"
+
+/**
+ * struct xep_user - what xepoll knows of one user
+ * @node:	entry in xep_users (xep_users_lock)
+ * @uid:	the user (immutable)
+ * @refs:	instances owned by the user (xep_users_lock)
+ * @watches:	registrations charged to the user
+ */
+struct xep_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int refs;
+	atomic_long_t watches;
+};
+
+/*
+ * The memory one watch costs: its struct xep_item, which embeds the hook
+ * on the watched file's wait queue that nearly every file needs. epoll's
+ * EP_ITEM_COST counts the same for its own structures.
+ */
+#define XEP_WATCH_COST	sizeof(struct xep_item)
+
+/*
+ * Set at load time (module parameter); negative means "compute the
+ * default", which is epoll's formula: 4% of low memory divided by the cost
+ * of one watch.
+ */
+long xep_max_user_watches = -1;
+module_param_named(max_user_watches, xep_max_user_watches, long, 0444);
+MODULE_PARM_DESC(max_user_watches,
+		 "Watches one user may register across all instances (default: 4% of low memory / watch size)");
+
+#define XEP_USERS_BITS	6
+static DEFINE_HASHTABLE(xep_users, XEP_USERS_BITS);
+static DEFINE_SPINLOCK(xep_users_lock);
+
+static long xep_default_max_user_watches(void)
+{
+	unsigned long low_pages = totalram_pages() - totalhigh_pages();
+
+	return ((low_pages / 25) << PAGE_SHIFT) / XEP_WATCH_COST;
+}
+
+/* Find or create the record of @uid, with a reference. */
+struct xep_user *xep_user_get(kuid_t uid)
+{
+	struct xep_user *user, *fresh;
+	u32 key = __kuid_val(uid);
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+
+	spin_lock(&xep_users_lock);
+	hash_for_each_possible(xep_users, user, node, key) {
+		if (uid_eq(user->uid, uid)) {
+			user->refs++;
+			spin_unlock(&xep_users_lock);
+			kfree(fresh);
+			return user;
+		}
+	}
+	user = fresh;
+	if (user) {
+		user->uid = uid;
+		user->refs = 1;
+		atomic_long_set(&user->watches, 0);
+		hash_add(xep_users, &user->node, key);
+	}
+	spin_unlock(&xep_users_lock);
+	return user;
+}
+
+void xep_user_put(struct xep_user *user)
+{
+	spin_lock(&xep_users_lock);
+	if (--user->refs) {
+		spin_unlock(&xep_users_lock);
+		return;
+	}
+	hash_del(&user->node);
+	spin_unlock(&xep_users_lock);
+
+	WARN_ON_ONCE(atomic_long_read(&user->watches));
+	kfree(user);
+}
+
+/* Charge one watch to @user: -ENOSPC if it would exceed the limit. */
+int xep_user_charge(struct xep_user *user)
+{
+	if (atomic_long_inc_return(&user->watches) > READ_ONCE(xep_max_user_watches)) {
+		atomic_long_dec(&user->watches);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+void xep_user_uncharge(struct xep_user *user)
+{
+	atomic_long_dec(&user->watches);
+}
+
+int xep_user_init(void)
+{
+	if (xep_max_user_watches < 0)
+		xep_max_user_watches = xep_default_max_user_watches();
+	return 0;
+}
+
+void xep_user_exit(void)
+{
+	WARN_ON_ONCE(!hash_empty(xep_users));
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-user accounting of watches, as epoll's max_user_watches: every
+ * registration is charged to the user owning its instance, across all of
+ * that user's instances, and a registration beyond the limit is refused.
+ */
+#ifndef _XEPOLL_USER_H
+#define _XEPOLL_USER_H
+
+#include <linux/uidgid.h>
+
+struct xep_user;
+
+extern long xep_max_user_watches;
+
+struct xep_user *xep_user_get(kuid_t uid);
+void xep_user_put(struct xep_user *user);
+int xep_user_charge(struct xep_user *user);
+void xep_user_uncharge(struct xep_user *user);
+
+int xep_user_init(void);
+void xep_user_exit(void);
+
+#endif /* _XEPOLL_USER_H */
