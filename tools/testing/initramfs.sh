@@ -4,9 +4,10 @@
 # initramfs.sh -o OUT.cpio.gz -k xepoll.ko [-t TESTDIR] [-b FILE]... [-l FILE]...
 #
 # Build the test guest's root: busybox, guest-init as /init, the module as
-# /lib/xepoll/xepoll.ko, the selftests named in TESTDIR/tests.list under
-# /selftests, each -b FILE in /bin and each -l FILE in /lib, and every shared
-# library those programs load (found with ldd), at the paths they load from.
+# /lib/xepoll/xepoll.ko, TESTDIR's tests.list and test programs (*_test,
+# *_test.sh) under /selftests, each -b FILE in /bin and each -l FILE in
+# /lib, and every shared library those programs load (found with ldd), at
+# the paths they load from.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -49,10 +50,10 @@ EOF
 elves=()
 if [ -n "$testdir" ]; then
 	install -m 0644 "$testdir/tests.list" "$root/selftests/tests.list"
-	for name in $(awk '!/^#/ && NF == 2 { print $2 }' "$testdir/tests.list" | sort -u); do
-		[ -x "$testdir/$name" ] || xep_die "tests.list names $name, which is not built"
-		install -m 0755 "$testdir/$name" "$root/selftests/$name"
-		elves+=("$testdir/$name")
+	for f in "$testdir"/*_test "$testdir"/*_test.sh; do
+		[ -x "$f" ] || continue
+		install -m 0755 "$f" "$root/selftests/"
+		[ "${f%.sh}" = "$f" ] && elves+=("$f")
 	done
 fi
 for f in "${bins[@]}"; do
