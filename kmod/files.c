@@ -35,9 +35,10 @@ static const struct rhashtable_params xep_files_params = {
 	.automatic_shrinking	= true,
 };
 
+/* Any failure to grow the table is a lack of memory, as far as ADD goes. */
 int xep_files_add(struct xep_item *item)
 {
-	return rhltable_insert(&xep_files, &item->fnode, xep_files_params);
+	return rhltable_insert(&xep_files, &item->fnode, xep_files_params) ? -ENOMEM : 0;
 }
 
 void xep_files_del(struct xep_item *item)

@@ -19,6 +19,15 @@
 #include "ioctl.h"
 #include "wait.h"
 
+/*
+ * The first version of each struct: the sizes are ABI and never change;
+ * a struct grows only by adding fields after these.
+ */
+static_assert(sizeof(struct xepoll_create) == 8);
+static_assert(sizeof(struct xepoll_ctl) == 24);
+static_assert(sizeof(struct xepoll_event) == XEPOLL_EVENT_SIZE);
+static_assert(sizeof(struct xepoll_wait) == 48);
+
 /* Every argument struct, so that one buffer on the stack fits any. */
 union xep_ioc_arg {
 	struct xepoll_create create;

@@ -64,31 +64,50 @@ static long xep_default_max_user_watches(void)
 	return ((low_pages / 25) << PAGE_SHIFT) / XEP_WATCH_COST;
 }
 
-/* Find or create the record of @uid, with a reference. */
-struct xep_user *xep_user_get(kuid_t uid)
+/* The record of @uid with a new reference, or NULL; xep_users_lock. */
+static struct xep_user *xep_user_find(kuid_t uid)
 {
-	struct xep_user *user, *fresh;
-	u32 key = __kuid_val(uid);
+	struct xep_user *user;
 
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	lockdep_assert_held(&xep_users_lock);
 
-	spin_lock(&xep_users_lock);
-	hash_for_each_possible(xep_users, user, node, key) {
+	hash_for_each_possible(xep_users, user, node, __kuid_val(uid)) {
 		if (uid_eq(user->uid, uid)) {
 			user->refs++;
-			spin_unlock(&xep_users_lock);
-			kfree(fresh);
 			return user;
 		}
 	}
-	user = fresh;
-	if (user) {
-		user->uid = uid;
-		user->refs = 1;
-		atomic_long_set(&user->watches, 0);
-		hash_add(xep_users, &user->node, key);
+	return NULL;
+}
+
+/* Find or create the record of @uid, with a reference; NULL if no memory. */
+struct xep_user *xep_user_get(kuid_t uid)
+{
+	struct xep_user *user, *fresh;
+
+	spin_lock(&xep_users_lock);
+	user = xep_user_find(uid);
+	spin_unlock(&xep_users_lock);
+	if (user)
+		return user;
+
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return NULL;
+	fresh->uid = uid;
+	fresh->refs = 1;
+	atomic_long_set(&fresh->watches, 0);
+
+	/* Another task may have added it meanwhile. */
+	spin_lock(&xep_users_lock);
+	user = xep_user_find(uid);
+	if (!user) {
+		hash_add(xep_users, &fresh->node, __kuid_val(uid));
+		user = fresh;
+		fresh = NULL;
 	}
 	spin_unlock(&xep_users_lock);
+	kfree(fresh);
 	return user;
 }
 
