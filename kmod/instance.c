@@ -14,6 +14,7 @@
 
 #include <linux/xepoll.h>
 
+#include "fdinfo.h"
 #include "instance.h"
 #include "ioctl.h"
 #include "item.h"
@@ -127,6 +128,7 @@ static const struct file_operations xep_instance_fops = {
 	.unlocked_ioctl	= xep_instance_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
+	.show_fdinfo	= xep_show_fdinfo,
 };
 
 /* XEPOLL_IOC_CREATE: a new instance, as epoll_create1(@flags). */

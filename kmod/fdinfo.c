@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fdinfo of an instance: one "tfd:" line per registration, in the format
+ * and order of epoll's (fs/eventpoll.c, ep_show_fdinfo()), so that tools
+ * reading epoll's fdinfo (checkpoint/restore dumpers, lsof-like tools)
+ * read xepoll's too.
+ */
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+
+#include "fdinfo.h"
+#include "instance.h"
+#include "tree.h"
+
+void xep_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct xep_instance *ep = file->private_data;
+	struct xep_item *item;
+
+	mutex_lock(&ep->mtx);
+	for (item = xep_tree_first(ep); item; item = xep_tree_next(item)) {
+		struct inode *inode = file_inode(item->file);
+
+		seq_printf(m, "tfd: %8d events: %8x data: %16llx  pos:%lli ino:%lx sdev:%x\n",
+			   item->fd, (__force unsigned int)item->events,
+			   (unsigned long long)item->data,
+			   (long long)item->file->f_pos, inode->i_ino,
+			   inode->i_sb->s_dev);
+		if (seq_has_overflowed(m))
+			break;
+	}
+	mutex_unlock(&ep->mtx);
+}
