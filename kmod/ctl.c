@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "item.h"
 #include "nest.h"
+#include "trace.h"
 #include "tree.h"
 
 /* The events EPOLLEXCLUSIVE may be combined with, as epoll allows. */
@@ -113,5 +114,6 @@ out_unlock_nest:
 		mutex_unlock(&xep_nest_mutex);
 out_fput:
 	fput(tfile);
+	trace_xepoll_ctl(ep, ctl->op, ctl->fd, ctl->events, ctl->data, ret);
 	return ret;
 }

@@ -17,6 +17,7 @@
 #include "device.h"
 #include "files.h"
 #include "item.h"
+#include "sysfs.h"
 #include "user.h"
 
 static int __init xepoll_init(void)
@@ -35,16 +36,21 @@ static int __init xepoll_init(void)
 	ret = xep_files_init();
 	if (ret)
 		goto err_item;
+	ret = xep_sysfs_init();
+	if (ret)
+		goto err_files;
 	ret = xep_device_init();
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", XEPOLL_DEVICE_NAME, ret);
-		goto err_files;
+		goto err_sysfs;
 	}
 
 	pr_info("loaded, /dev/%s ready, max_user_watches %ld\n",
 		XEPOLL_DEVICE_NAME, xep_max_user_watches);
 	return 0;
 
+err_sysfs:
+	xep_sysfs_exit();
 err_files:
 	xep_files_exit();
 err_item:
@@ -57,6 +63,7 @@ err_user:
 static void __exit xepoll_exit(void)
 {
 	xep_device_exit();
+	xep_sysfs_exit();
 	xep_files_exit();
 	xep_item_exit();
 	xep_user_exit();

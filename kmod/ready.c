@@ -31,6 +31,8 @@
 
 #include "item.h"
 #include "ready.h"
+#include "stats.h"
+#include "trace.h"
 
 static inline bool xep_item_queued(const struct xep_item *item)
 {
@@ -58,6 +60,9 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 	bool pwake = false, ewake = false;
 	unsigned long flags;
 
+	xep_stat_add(wakeups, 1);
+	trace_xepoll_wake(ep, item->fd, (__force unsigned int)pollflags,
+			  (__force unsigned int)READ_ONCE(item->events));
 	spin_lock_irqsave(&ep->lock, flags);
 
 	/* Nothing but private bits: a one-shot item that already fired. */
@@ -287,6 +292,9 @@ int xep_ready_transfer(struct xep_instance *ep, void __user *events,
 
 	xep_scan_done(ep, &batch);
 	mutex_unlock(&ep->mtx);
+
+	if (res > 0)
+		xep_stat_add(events, res);
 	return res;
 }
 

@@ -18,6 +18,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/sysfs.h>
+#include <linux/cred.h>
 
 #include "instance.h"
 #include "user.h"
@@ -26,7 +28,7 @@
  * struct xep_user - what xepoll knows of one user
  * @node:	entry in xep_users (xep_users_lock)
  * @uid:	the user (immutable)
- * @refs:	instances owned by the user (xep_users_lock)
+ * @refs:	instances owned by the user, one reference each (xep_users_lock)
  * @watches:	registrations charged to the user
  */
 struct xep_user {
@@ -138,6 +140,41 @@ int xep_user_charge(struct xep_user *user)
 void xep_user_uncharge(struct xep_user *user)
 {
 	atomic_long_dec(&user->watches);
+}
+
+void xep_user_totals(struct xep_user_totals *totals)
+{
+	struct xep_user *user;
+	int bkt;
+
+	memset(totals, 0, sizeof(*totals));
+	spin_lock(&xep_users_lock);
+	hash_for_each(xep_users, bkt, user, node) {
+		totals->instances += user->refs;
+		totals->watches += atomic_long_read(&user->watches);
+	}
+	spin_unlock(&xep_users_lock);
+}
+
+/*
+ * For sysfs: one line "<uid> <instances> <watches>" per user, uids as seen
+ * from the reader's user namespace, within one page.
+ */
+ssize_t xep_user_show(char *buf)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct xep_user *user;
+	ssize_t len = 0;
+	int bkt;
+
+	spin_lock(&xep_users_lock);
+	hash_for_each(xep_users, bkt, user, node) {
+		len += sysfs_emit_at(buf, len, "%u %u %ld\n",
+				     from_kuid_munged(ns, user->uid), user->refs,
+				     atomic_long_read(&user->watches));
+	}
+	spin_unlock(&xep_users_lock);
+	return len;
 }
 
 int xep_user_init(void)

@@ -13,6 +13,19 @@ struct xep_user;
 
 extern long xep_max_user_watches;
 
+/**
+ * struct xep_user_totals - sums over all users
+ * @instances:	live instances
+ * @watches:	live registrations
+ */
+struct xep_user_totals {
+	unsigned long instances;
+	unsigned long watches;
+};
+
+void xep_user_totals(struct xep_user_totals *totals);
+ssize_t xep_user_show(char *buf);
+
 struct xep_user *xep_user_get(kuid_t uid);
 void xep_user_put(struct xep_user *user);
 int xep_user_charge(struct xep_user *user);

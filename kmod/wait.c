@@ -22,6 +22,7 @@
 #include <linux/uaccess.h>
 
 #include "ready.h"
+#include "trace.h"
 #include "wait.h"
 
 /* At most this much slack is added to a timeout, as poll and select do. */
@@ -228,6 +229,8 @@ long xep_wait(struct xep_instance *ep, const struct xepoll_wait *args)
 	if (ret)
 		return ret;
 
+	trace_xepoll_wait_enter(ep, args->maxevents, dl.forever, dl.poll);
+
 	if (args->maxevents <= 0 || args->maxevents > INT_MAX / args->event_size)
 		ret = -EINVAL;
 	else if (!access_ok(events, (size_t)args->maxevents * args->event_size))
@@ -236,6 +239,7 @@ long xep_wait(struct xep_instance *ep, const struct xepoll_wait *args)
 		ret = xep_wait_events(ep, events, args->maxevents,
 				      args->event_size, &dl);
 
+	trace_xepoll_wait_exit(ep, ret);
 	xep_sigmask_restore(args, ret);
 	return ret;
 }

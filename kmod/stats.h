@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counters of what xepoll does, shown under /sys/kernel/xepoll/ (sysfs.c).
+ * Per-CPU, so that the hot paths (the wake-up callback, event transfer)
+ * pay one local add; a read sums the CPUs.
+ */
+#ifndef _XEPOLL_STATS_H
+#define _XEPOLL_STATS_H
+
+#include <linux/percpu.h>
+
+/**
+ * struct xep_stats - one CPU's counters, since the module loaded
+ * @events:	events delivered to user space
+ * @wakeups:	wake-up callbacks run on watched files
+ */
+struct xep_stats {
+	u64 events;
+	u64 wakeups;
+};
+
+DECLARE_PER_CPU(struct xep_stats, xep_stats);
+
+#define xep_stat_add(field, n)	this_cpu_add(xep_stats.field, (n))
+
+/* The sum over all CPUs of the counter at @offset in struct xep_stats. */
+u64 xep_stat_sum(size_t offset);
+
+#endif /* _XEPOLL_STATS_H */

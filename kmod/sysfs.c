@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/xepoll/: the administrator's view (Documentation/ABI).
+ *
+ *   max_user_watches  the per-user limit; readable by all, writable by
+ *                     root (the file's mode); a value that is not a number
+ *                     from 0 to LONG_MAX is refused with EINVAL. Lowering
+ *                     it below current use removes nothing; it only
+ *                     refuses new watches.
+ *   instances         live instances
+ *   watches           live registrations, in all instances
+ *   events            events delivered to user space since load
+ *   wakeups           wake-up callbacks run since load
+ *   users             one line per user with an instance:
+ *                     "<uid> <instances> <watches>"
+ */
+#include <linux/kobject.h>
+#include <linux/kstrtox.h>
+#include <linux/percpu.h>
+#include <linux/sysfs.h>
+
+#include "stats.h"
+#include "sysfs.h"
+#include "user.h"
+
+DEFINE_PER_CPU(struct xep_stats, xep_stats);
+
+u64 xep_stat_sum(size_t offset)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(u64 *)((char *)per_cpu_ptr(&xep_stats, cpu) + offset);
+	return sum;
+}
+
+static struct kobject *xep_kobj;
+
+static ssize_t max_user_watches_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", READ_ONCE(xep_max_user_watches));
+}
+
+static ssize_t max_user_watches_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	long val;
+
+	if (kstrtol(buf, 10, &val) || val < 0)
+		return -EINVAL;
+	WRITE_ONCE(xep_max_user_watches, val);
+	return count;
+}
+
+static ssize_t instances_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	struct xep_user_totals t;
+
+	xep_user_totals(&t);
+	return sysfs_emit(buf, "%lu\n", t.instances);
+}
+
+static ssize_t watches_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct xep_user_totals t;
+
+	xep_user_totals(&t);
+	return sysfs_emit(buf, "%lu\n", t.watches);
+}
+
+static ssize_t events_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  xep_stat_sum(offsetof(struct xep_stats, events)));
+}
+
+static ssize_t wakeups_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  xep_stat_sum(offsetof(struct xep_stats, wakeups)));
+}
+
+static ssize_t users_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return xep_user_show(buf);
+}
+
+static struct kobj_attribute max_user_watches_attr = __ATTR_RW(max_user_watches);
+static struct kobj_attribute instances_attr = __ATTR_RO(instances);
+static struct kobj_attribute watches_attr = __ATTR_RO(watches);
+static struct kobj_attribute events_attr = __ATTR_RO(events);
+static struct kobj_attribute wakeups_attr = __ATTR_RO(wakeups);
+static struct kobj_attribute users_attr = __ATTR_RO(users);
+
+static struct attribute *xep_attrs[] = {
+	&max_user_watches_attr.attr,
+	&instances_attr.attr,
+	&watches_attr.attr,
+	&events_attr.attr,
+	&wakeups_attr.attr,
+	&users_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group xep_attr_group = {
+	.attrs = xep_attrs,
+};
+
+int xep_sysfs_init(void)
+{
+	int ret;
+
+	xep_kobj = kobject_create_and_add("xepoll", kernel_kobj);
+	if (!xep_kobj)
+		return -ENOMEM;
+	ret = sysfs_create_group(xep_kobj, &xep_attr_group);
+	if (ret)
+		kobject_put(xep_kobj);
+	return ret;
+}
+
+void xep_sysfs_exit(void)
+{
+	sysfs_remove_group(xep_kobj, &xep_attr_group);
+	kobject_put(xep_kobj);
+}
