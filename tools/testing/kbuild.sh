@@ -14,7 +14,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kdir=$1
-out=$2
+out=$(realpath -m "$2")
 [ -d "$kdir" ] || xep_die "no kernel build tree at $kdir"
 
 rm -rf "$out"
