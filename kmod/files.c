@@ -6,7 +6,7 @@
  * address, so all registrations of one file, in every instance of every
  * process, are one lookup away. Items are added and removed under their
  * instance's mtx; readers walk a file's chain under RCU, which is why
- * items and instances are freed with kfree_rcu().
+ * items and instances are freed after an RCU grace period.
  *
  * Why closing needs help: an item holds a reference to its file (see
  * instance.h), so close() of the last descriptor leaves the file alive

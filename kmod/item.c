@@ -165,6 +165,17 @@ void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
 		xep_ready_queue(ep, item);
 }
 
+/*
+ * Items are freed after a grace period, for the files table's RCU readers.
+ * call_rcu() rather than kfree_rcu(): rcu_barrier() at unload waits for
+ * these callbacks, but not for kfree_rcu()'s batches, which could still
+ * hold items when the cache is destroyed.
+ */
+static void xep_item_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(xep_item_cache, container_of(head, struct xep_item, rcu));
+}
+
 void xep_item_remove(struct xep_instance *ep, struct xep_item *item)
 {
 	lockdep_assert_held(&ep->mtx);
@@ -176,7 +187,7 @@ void xep_item_remove(struct xep_instance *ep, struct xep_item *item)
 	xep_user_uncharge(ep->user);
 	fput(item->file);
 	/* rbn shares its memory with rcu: it is out of the tree now. */
-	kfree_rcu(item, rcu);
+	call_rcu(&item->rcu, xep_item_free_rcu);
 }
 
 int xep_item_init(void)
@@ -194,7 +205,7 @@ int xep_item_init(void)
 
 void xep_item_exit(void)
 {
-	/* kfree_rcu()'d items must be gone before their cache. */
+	/* Items freed by call_rcu() must be gone before their cache. */
 	rcu_barrier();
 	kmem_cache_destroy(xep_pwq_cache);
 	kmem_cache_destroy(xep_item_cache);
