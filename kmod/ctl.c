@@ -8,6 +8,8 @@
 #include <linux/file.h>
 #include <linux/magic.h>
 #include <linux/poll.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/eventpoll.h>
 
 #include "ctl.h"
 #include "item.h"
@@ -60,16 +62,45 @@ static int xep_ctl_locked(struct xep_instance *ep, const struct xepoll_ctl *ctl,
 	return -EINVAL;
 }
 
-long xep_ctl(struct xep_instance *ep, const struct xepoll_ctl *ctl)
+/*
+ * With XEPOLL_CTL_EVENT_ADDR, fetch the event from user space into @ctl.
+ * epoll_ctl() copies its event before it looks at anything else, and for
+ * every op but DEL, even an invalid one; so does this.
+ */
+static int xep_ctl_fetch_event(struct xepoll_ctl *ctl)
+{
+	struct epoll_event epev;
+
+	if (ctl->flags & ~XEPOLL_CTL_EVENT_ADDR)
+		return -EINVAL;
+	if (!(ctl->flags & XEPOLL_CTL_EVENT_ADDR))
+		return 0;
+	if (ctl->events)
+		return -EINVAL;
+	if (ctl->op != XEPOLL_CTL_DEL) {
+		if (copy_from_user(&epev, u64_to_user_ptr(ctl->data), sizeof(epev)))
+			return -EFAULT;
+		ctl->events = (__force u32)epev.events;
+		ctl->data = epev.data;
+	} else {
+		ctl->data = 0;
+	}
+	ctl->flags = 0;
+	return 0;
+}
+
+long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 {
 	bool has_event = ctl->op != XEPOLL_CTL_DEL;
-	__poll_t events = (__force __poll_t)ctl->events;
 	struct xep_instance *target = NULL;
 	struct file *tfile;
+	__poll_t events;
 	long ret;
 
-	if (ctl->flags)
-		return -EINVAL;
+	ret = xep_ctl_fetch_event(ctl);
+	if (ret)
+		return ret;
+	events = (__force __poll_t)ctl->events;
 
 	tfile = fget(ctl->fd);
 	if (!tfile)

@@ -10,6 +10,6 @@
 
 #include "instance.h"
 
-long xep_ctl(struct xep_instance *ep, const struct xepoll_ctl *ctl);
+long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl);
 
 #endif /* _XEPOLL_CTL_H */

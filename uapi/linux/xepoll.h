@@ -57,14 +57,23 @@ struct xepoll_create {
 	__u32 __reserved;
 };
 
+/* Flags of struct xepoll_ctl. */
+#define XEPOLL_CTL_EVENT_ADDR	0x00000001U	/* @data is a struct epoll_event address */
+
 /**
  * struct xepoll_ctl - argument of XEPOLL_IOC_CTL: one change to the
  *	interest list, as epoll_ctl(epfd, op, fd, event)
  * @op:		XEPOLL_CTL_ADD, XEPOLL_CTL_DEL or XEPOLL_CTL_MOD
  * @fd:		the file descriptor the change is about
- * @events:	epoll's event mask (ignored by DEL)
- * @flags:	must be zero
- * @data:	returned unchanged with each event (ignored by DEL)
+ * @events:	epoll's event mask (ignored by DEL); zero with
+ *		XEPOLL_CTL_EVENT_ADDR
+ * @flags:	XEPOLL_CTL_* bits
+ * @data:	returned unchanged with each event (ignored by DEL); with
+ *		XEPOLL_CTL_EVENT_ADDR, the address of a struct epoll_event
+ *		(<linux/eventpoll.h>'s layout) holding the events and the
+ *		data instead, read as epoll_ctl() reads it: first, and
+ *		only by the ops that take an event, so that a bad address
+ *		is EFAULT exactly where epoll_ctl() says so
  */
 struct xepoll_ctl {
 	__u32 op;
