@@ -89,7 +89,7 @@ for series in $XEPOLL_SERIES; do
 
 	stage "$v: initramfs" "$T/initramfs.sh" -o "$out/initrd.cpio.gz" \
 		-k "$B/kmod-$v/kmod/xepoll.ko" -t "$XEPOLL_TOP/selftests" \
-		-b "$XEPOLL_TOP/tools/demo/xepoll-demo"
+		-b "$XEPOLL_TOP/tools/demo/xepoll-demo" -b "$XEPOLL_TOP/tools/stat/xepoll-stat"
 	rc=$?
 	row "initramfs" $rc "$stage_time"
 	[ $rc -eq 0 ] || continue

@@ -27,7 +27,7 @@ rc=0
 [ $rc -ne 1 ] || xep_die "the module does not build; see $B/kmod-$v/build.log"
 out=$B/$mode-$v
 "$T/initramfs.sh" -o "$out/initrd.cpio.gz" -k "$B/kmod-$v/kmod/xepoll.ko" \
-	-t "$XEPOLL_TOP/selftests" -b "$XEPOLL_TOP/tools/demo/xepoll-demo"
+	-t "$XEPOLL_TOP/selftests" -b "$XEPOLL_TOP/tools/demo/xepoll-demo" -b "$XEPOLL_TOP/tools/stat/xepoll-stat"
 
 xep_say "booting $v in QEMU (the console log goes to ${out#"$XEPOLL_TOP"/}/console.log)"
 echo
