@@ -37,6 +37,19 @@ static inline uint64_t ptr_to_u64(const void *p)
 	return (uint64_t)(uintptr_t)p;
 }
 
+/*
+ * An ioctl on an instance. A descriptor that is not one answers ENOTTY,
+ * where epoll answers EINVAL for an epfd that is not an epoll instance.
+ */
+static int instance_ioctl(int epfd, unsigned long cmd, unsigned long arg)
+{
+	int ret = ioctl(epfd, cmd, arg);
+
+	if (ret < 0 && errno == ENOTTY)
+		errno = EINVAL;
+	return ret;
+}
+
 int xepoll_create1(int flags)
 {
 	struct xepoll_create args = { .flags = (uint32_t)flags };
@@ -75,7 +88,7 @@ int xepoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		.data = ptr_to_u64(event),
 	};
 
-	return ioctl(epfd, XEPOLL_IOC_CTL, &args);
+	return instance_ioctl(epfd, XEPOLL_IOC_CTL, (unsigned long)&args);
 }
 
 int xepoll_pwait(int epfd, struct epoll_event *events, int maxevents,
@@ -90,7 +103,7 @@ int xepoll_pwait(int epfd, struct epoll_event *events, int maxevents,
 		.sigmask_size = sigmask ? KERNEL_SIGSET_SIZE : 0,
 	};
 
-	return ioctl(epfd, XEPOLL_IOC_WAIT, &args);
+	return instance_ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)&args);
 }
 
 int xepoll_wait(int epfd, struct epoll_event *events, int maxevents,
@@ -124,10 +137,10 @@ int xepoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 		kts.tv_nsec = timeout->tv_nsec;
 		args.timeout = ptr_to_u64(&kts);
 	}
-	return ioctl(epfd, XEPOLL_IOC_WAIT, &args);
+	return instance_ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)&args);
 }
 
 int xepoll_close(int epfd, int fd)
 {
-	return ioctl(epfd, XEPOLL_IOC_CLOSE, fd);
+	return instance_ioctl(epfd, XEPOLL_IOC_CLOSE, (unsigned long)fd);
 }
