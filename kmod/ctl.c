@@ -34,8 +34,30 @@ static bool xep_file_is_epoll(const struct file *file)
 	       !strcmp(file->f_path.dentry->d_name.name, "[eventpoll]");
 }
 
+/*
+ * ADD. With @nest, the link involves nesting and must not create too many
+ * wake-up paths: those are counted with the item in place, as epoll counts
+ * them, and the item goes again if there are too many.
+ */
+static int xep_ctl_add(struct xep_instance *ep, const struct xepoll_ctl *ctl,
+		       struct file *tfile, __poll_t events, struct xep_nest *nest)
+{
+	int ret;
+
+	ret = xep_item_insert(ep, tfile, ctl->fd, events | EPOLLERR | EPOLLHUP,
+			      ctl->data);
+	if (ret || !nest)
+		return ret;
+
+	ret = xep_nest_check_paths(nest);
+	if (ret)
+		xep_item_remove(ep, xep_tree_find(ep, tfile, ctl->fd));
+	return ret;
+}
+
 static int xep_ctl_locked(struct xep_instance *ep, const struct xepoll_ctl *ctl,
-			  struct file *tfile, __poll_t events)
+			  struct file *tfile, __poll_t events,
+			  struct xep_nest *nest)
 {
 	struct xep_item *item = xep_tree_find(ep, tfile, ctl->fd);
 
@@ -43,8 +65,7 @@ static int xep_ctl_locked(struct xep_instance *ep, const struct xepoll_ctl *ctl,
 	case XEPOLL_CTL_ADD:
 		if (item)
 			return -EEXIST;
-		return xep_item_insert(ep, tfile, ctl->fd, events | EPOLLERR | EPOLLHUP,
-				       ctl->data);
+		return xep_ctl_add(ep, ctl, tfile, events, nest);
 	case XEPOLL_CTL_DEL:
 		if (!item)
 			return -ENOENT;
@@ -92,7 +113,8 @@ static int xep_ctl_fetch_event(struct xepoll_ctl *ctl)
 long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 {
 	bool has_event = ctl->op != XEPOLL_CTL_DEL;
-	struct xep_instance *target = NULL;
+	bool nest_checked;
+	struct xep_nest nest;
 	struct file *tfile;
 	__poll_t events;
 	long ret;
@@ -117,32 +139,32 @@ long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 	ret = -EINVAL;
 	if (tfile == ep->file || xep_file_is_epoll(tfile))
 		goto out_fput;
-	if (xep_file_is_instance(tfile))
-		target = tfile->private_data;
 
 	if (has_event && (events & EPOLLEXCLUSIVE)) {
 		if (ctl->op == XEPOLL_CTL_MOD)
 			goto out_fput;
 		if (ctl->op == XEPOLL_CTL_ADD &&
-		    (target || (events & ~XEP_EXCLUSIVE_OK_BITS)))
+		    (xep_file_is_instance(tfile) ||
+		     (events & ~XEP_EXCLUSIVE_OK_BITS)))
 			goto out_fput;
 	}
 
-	/* A link between instances: check for loops and depth first. */
-	if (ctl->op == XEPOLL_CTL_ADD && target) {
-		mutex_lock(&xep_nest_mutex);
-		ret = xep_nest_check(ep, target);
+	/* A link that involves nesting: check loops, depth and paths. */
+	nest_checked = ctl->op == XEPOLL_CTL_ADD && xep_nest_needed(ep, tfile);
+	if (nest_checked) {
+		xep_nest_begin(&nest);
+		ret = xep_nest_check(&nest, ep, tfile);
 		if (ret)
-			goto out_unlock_nest;
+			goto out_nest_end;
 	}
 
 	mutex_lock(&ep->mtx);
-	ret = xep_ctl_locked(ep, ctl, tfile, events);
+	ret = xep_ctl_locked(ep, ctl, tfile, events, nest_checked ? &nest : NULL);
 	mutex_unlock(&ep->mtx);
 
-out_unlock_nest:
-	if (ctl->op == XEPOLL_CTL_ADD && target)
-		mutex_unlock(&xep_nest_mutex);
+out_nest_end:
+	if (nest_checked)
+		xep_nest_end(&nest);
 out_fput:
 	fput(tfile);
 	trace_xepoll_ctl(ep, ctl->op, ctl->fd, ctl->events, ctl->data, ret);

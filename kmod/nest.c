@@ -1,35 +1,83 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Loop and depth checks for instances that watch instances.
+ * Checks for the links an ADD makes between instances and files: loops,
+ * depth and wake-up paths, as epoll makes them.
  *
  * Adding instance @target to instance @ep links ep -> target. The link is
- * refused if @ep can be reached going down from @target (a loop), or if
- * the longest chain through the new link, the depth below @target plus
- * the depth above @ep plus one, exceeds XEP_MAX_NESTS. epoll checks the
- * same way; the only difference is where the upward links are found:
- * epoll keeps them in struct file, xepoll in its table of watched files.
+ * refused with ELOOP if @ep can be reached going down from @target (a
+ * loop), or if the longest chain through the new link, the depth below
+ * @target plus the depth above @ep plus one, exceeds XEP_MAX_NESTS. epoll
+ * checks the same way; the only difference is where the upward links are
+ * found: epoll keeps them in struct file, xepoll in its table of watched
+ * files.
  *
- * Locking: xep_nest_mutex serializes every ADD of an instance, so the
- * topology does not change during a check; no instance mtx is held when
- * it is taken. Going down, each visited instance's mtx is taken at its
- * depth (mutex_lock_nested) to read its tree. Each visit is remembered
- * per check (loop_gen, loop_depth), so shared sub-graphs are walked once.
+ * Every wake-up of a file travels up through each instance that watches
+ * it, and through each instance that watches those, and so on: a few
+ * hundred links, well arranged, would make one wake-up cost millions of
+ * callbacks, in interrupt context. So, as epoll does, an ADD that involves
+ * nesting (an instance target, or an instance that is itself watched)
+ * counts, for each file whose wake-ups the new link carries further, the
+ * paths from the file to an unwatched instance, by length, and refuses
+ * the link with EINVAL if any length has more than xep_path_limits[]
+ * allows. Paths of length one, the common case of an instance watching
+ * its files directly, are not limited.
+ *
+ * Locking: xep_nest_mutex serializes every ADD that needs these checks,
+ * so the topology does not change during a check; no instance mtx is
+ * held when it is taken. Going down, each visited instance's mtx is taken
+ * at its depth (mutex_lock_nested) to read its tree. Each visit is
+ * remembered per check (loop_gen, loop_depth), so shared sub-graphs are
+ * walked once. Going up, the table of watched files is read under RCU.
+ *
+ * An ADD that needs no nesting check does not take xep_nest_mutex, so an
+ * instance that becomes watched while such an ADD runs may miss one file
+ * in its path count, as with epoll.
  */
+#include <linux/file.h>
 #include <linux/minmax.h>
 #include <linux/rculist.h>
+#include <linux/slab.h>
 
 #include "files.h"
 #include "nest.h"
 #include "tree.h"
 
-DEFINE_MUTEX(xep_nest_mutex);	/* serializes ADDs of instances */
+static DEFINE_MUTEX(xep_nest_mutex);	/* serializes ADDs that need checks */
 
 /* Generation of the current check; xep_nest_mutex. */
 static u64 xep_loop_gen;
 
-/* Depth below @ep, or more than XEP_MAX_NESTS for a loop back to @into. */
-static int xep_depth_down(struct xep_instance *ep, struct xep_instance *into,
-			  int depth)
+/*
+ * How many wake-up paths of each length (index + 1) may lead up from one
+ * file: epoll's path_limits[], so that the same topologies are refused.
+ */
+static const int xep_path_limits[XEP_MAX_NESTS + 1] = { 1000, 500, 100, 50, 10 };
+static int xep_path_count[XEP_MAX_NESTS + 1];	/* xep_nest_mutex */
+
+/* A file whose wake-up paths the link being added lengthens. */
+struct xep_nest_file {
+	struct list_head link;
+	struct file *file;
+};
+
+/* Remember @file for the path check; it is held until xep_nest_end(). */
+static int xep_nest_add_file(struct xep_nest *nest, struct file *file)
+{
+	struct xep_nest_file *nf = kmalloc(sizeof(*nf), GFP_KERNEL);
+
+	if (!nf)
+		return -ENOMEM;
+	nf->file = get_file(file);
+	list_add_tail(&nf->link, &nest->files);
+	return 0;
+}
+
+/*
+ * Depth below @ep, or more than XEP_MAX_NESTS for a loop back to @into
+ * (or -ENOMEM). The files found on the way are remembered in @nest.
+ */
+static int xep_depth_down(struct xep_nest *nest, struct xep_instance *ep,
+			  struct xep_instance *into, int depth)
 {
 	struct xep_item *item;
 	int result = 0;
@@ -42,14 +90,18 @@ static int xep_depth_down(struct xep_instance *ep, struct xep_instance *into,
 	for (item = xep_tree_first(ep); item; item = xep_tree_next(item)) {
 		struct xep_instance *child;
 
-		if (!xep_file_is_instance(item->file))
+		if (!xep_file_is_instance(item->file)) {
+			result = xep_nest_add_file(nest, item->file);
+			if (result)
+				break;
 			continue;
+		}
 		child = item->file->private_data;
 		if (child == into || depth > XEP_MAX_NESTS)
 			result = XEP_MAX_NESTS + 1;
 		else
-			result = max(result, xep_depth_down(child, into, depth + 1) + 1);
-		if (result > XEP_MAX_NESTS)
+			result = max(result, xep_depth_down(nest, child, into, depth + 1) + 1);
+		if (result > XEP_MAX_NESTS || result < 0)
 			break;
 	}
 	ep->loop_depth = result;
@@ -77,15 +129,49 @@ static int xep_depth_up(struct xep_instance *ep, int depth)
 	return result;
 }
 
-/* 0 if @ep may watch @target, -ELOOP if not. Holds xep_nest_mutex. */
-int xep_nest_check(struct xep_instance *ep, struct xep_instance *target)
+/* Whether @ep is watched by another instance. */
+static bool xep_nest_is_watched(struct xep_instance *ep)
+{
+	bool watched;
+
+	rcu_read_lock();
+	watched = xep_files_lookup(ep->file);
+	rcu_read_unlock();
+	return watched;
+}
+
+bool xep_nest_needed(struct xep_instance *ep, struct file *tfile)
+{
+	return xep_file_is_instance(tfile) || xep_nest_is_watched(ep);
+}
+
+void xep_nest_begin(struct xep_nest *nest)
+{
+	INIT_LIST_HEAD(&nest->files);
+	mutex_lock(&xep_nest_mutex);
+}
+
+void xep_nest_end(struct xep_nest *nest)
+{
+	struct xep_nest_file *nf, *tmp;
+
+	mutex_unlock(&xep_nest_mutex);
+	list_for_each_entry_safe(nf, tmp, &nest->files, link) {
+		fput(nf->file);
+		kfree(nf);
+	}
+}
+
+/* 0 if instance @target may be linked below @ep, -ELOOP if not. */
+static int xep_nest_check_instance(struct xep_nest *nest, struct xep_instance *ep,
+				   struct xep_instance *target)
 {
 	int down, up;
 
-	lockdep_assert_held(&xep_nest_mutex);
-
 	xep_loop_gen++;
-	down = xep_depth_down(target, ep, 0);
+	down = xep_depth_down(nest, target, ep, 0);
+	if (down < 0)
+		return down;
 	if (down > XEP_MAX_NESTS)
 		return -ELOOP;
 
@@ -96,4 +182,65 @@ int xep_nest_check(struct xep_instance *ep, struct xep_instance *target)
 	rcu_read_unlock();
 
 	return down + 1 + up > XEP_MAX_NESTS ? -ELOOP : 0;
+}
+
+int xep_nest_check(struct xep_nest *nest, struct xep_instance *ep,
+		   struct file *tfile)
+{
+	lockdep_assert_held(&xep_nest_mutex);
+
+	if (xep_file_is_instance(tfile))
+		return xep_nest_check_instance(nest, ep, tfile->private_data);
+	return xep_nest_add_file(nest, tfile);
+}
+
+/* Count one path of length @depth + 1; false if there are too many. */
+static bool xep_path_count_inc(int depth)
+{
+	/* An instance watching its files directly: not limited. */
+	if (!depth)
+		return true;
+	return ++xep_path_count[depth] <= xep_path_limits[depth];
+}
+
+/* Count the paths up from @file; false if too many or too long. */
+static bool xep_paths_up(struct file *file, int depth)
+{
+	struct rhlist_head *pos, *list;
+	struct xep_item *item;
+
+	if (depth > XEP_MAX_NESTS)
+		return false;
+
+	list = xep_files_lookup(file);
+	rhl_for_each_entry_rcu(item, pos, list, fnode) {
+		struct file *up = item->ep->file;
+		bool ok;
+
+		if (xep_files_lookup(up))
+			ok = xep_paths_up(up, depth + 1);
+		else
+			ok = xep_path_count_inc(depth);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+int xep_nest_check_paths(struct xep_nest *nest)
+{
+	struct xep_nest_file *nf;
+	bool ok = true;
+
+	lockdep_assert_held(&xep_nest_mutex);
+
+	list_for_each_entry(nf, &nest->files, link) {
+		memset(xep_path_count, 0, sizeof(xep_path_count));
+		rcu_read_lock();
+		ok = xep_paths_up(nf->file, 0);
+		rcu_read_unlock();
+		if (!ok)
+			break;
+	}
+	return ok ? 0 : -EINVAL;
 }
