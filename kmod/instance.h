@@ -22,8 +22,9 @@
  *
  * From outer to inner:
  *
- *   xep_nest_mutex   global; taken only by an ADD that may form a chain of
- *                    instances (nest.c), to see the topology whole
+ *   xep_nest_mutex   global; taken only by an ADD that involves nesting
+ *                    (an instance target, or an instance that is itself
+ *                    watched), to see the topology whole (nest.c)
  *     > ep->mtx      per instance; a mutex because the event transfer
  *                    copies to user space and ADD allocates and calls
  *                    ->poll(), all of which may sleep. It serializes
