@@ -10,6 +10,7 @@
 #
 # Groups:
 #   build   the module and the tools, for the default kernel
+#   debug   building the debug kernel (debug-kernel.sh)
 #   check   everything make check, make lint and make run use
 set -euo pipefail
 
@@ -20,11 +21,15 @@ pkgs_check=("${pkgs_build[@]}"
 	linux-source-6.12
 	qemu-system-x86 busybox-static cpio gzip xz-utils
 	sparse)
+pkgs_debug=(linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev
+	ccache xz-utils)
+pkgs_check+=("${pkgs_debug[@]}")
 
 want=()
 for group in "$@"; do
 	case $group in
 	build)	want+=("${pkgs_build[@]}") ;;
+	debug)	want+=("${pkgs_debug[@]}") ;;
 	check)	want+=("${pkgs_check[@]}") ;;
 	*)	echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
