@@ -10,10 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -428,6 +431,137 @@ TEST_F(ctl, instance_fd_flags)
 	ASSERT_LE(0, fl);
 	EXPECT_EQ(O_RDWR, fl & O_ACCMODE);
 	EXPECT_EQ(0, fl & O_NONBLOCK);
+}
+
+/*
+ * An epoll instance that was never added is ENOENT for MOD and DEL, like
+ * any other unregistered file, on either backend.
+ */
+TEST_F(ctl, enoent_unregistered_epoll_instance)
+{
+	const struct backend *be = variant->be;
+	int native = epoll_create1(EPOLL_CLOEXEC);
+
+	ASSERT_LE(0, native);
+	EXPECT_ERRNO(ENOENT, ctl(be, self->epfd, EPOLL_CTL_MOD, native, EPOLLIN, 1));
+	EXPECT_ERRNO(ENOENT, be->ctl(self->epfd, EPOLL_CTL_DEL, native, NULL));
+	close(native);
+}
+
+/* The instance is no file to read, write or map. */
+TEST_F(ctl, instance_not_readable_writable)
+{
+	char buf[16] = { 0 };
+
+	EXPECT_ERRNO(EINVAL, read(self->epfd, buf, sizeof(buf)));
+	EXPECT_ERRNO(EINVAL, write(self->epfd, buf, sizeof(buf)));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->epfd, 0));
+	EXPECT_EQ(ENODEV, errno);
+}
+
+/* Read the "tfd:" line of @fd from @epfd's fdinfo into @line. */
+static int fdinfo_tfd(int epfd, int fd, char *line, size_t size)
+{
+	char path[64], buf[4096], key[32];
+	ssize_t n;
+	char *p, *end;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -1;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	snprintf(key, sizeof(key), "tfd: %8d ", fd);
+	p = strstr(buf, key);
+	if (!p)
+		return -1;
+	end = strchr(p, '\n');
+	if (end)
+		*end = '\0';
+	snprintf(line, size, "%s", p);
+	return 0;
+}
+
+/* fdinfo shows each registration as epoll shows it. */
+TEST_F(ctl, fdinfo_lines)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event evs[8];
+	char line[256], want[256];
+	struct stat st;
+
+	ASSERT_EQ(0, fstat(self->p[0], &st));
+	ASSERT_EQ(0, ctl(be, self->epfd, EPOLL_CTL_ADD, self->p[0],
+			 EPOLLIN | EPOLLONESHOT, 0x123456789abcULL));
+	ASSERT_EQ(0, fdinfo_tfd(self->epfd, self->p[0], line, sizeof(line)));
+	snprintf(want, sizeof(want),
+		 "tfd: %8d events: %8x data: %16llx  pos:0 ino:%lx sdev:%x",
+		 self->p[0], EPOLLIN | EPOLLONESHOT | EPOLLERR | EPOLLHUP,
+		 0x123456789abcULL, (unsigned long)st.st_ino, (unsigned int)st.st_dev);
+	EXPECT_STREQ(want, line);
+
+	/* A one-shot registration that fired keeps only its private bits. */
+	ASSERT_EQ(1, write(self->p[1], "x", 1));
+	ASSERT_EQ(1, poll_now(be, self->epfd, evs));
+	ASSERT_EQ(0, fdinfo_tfd(self->epfd, self->p[0], line, sizeof(line)));
+	snprintf(want, sizeof(want),
+		 "tfd: %8d events: %8x data: %16llx  pos:0 ino:%lx sdev:%x",
+		 self->p[0], EPOLLONESHOT, 0x123456789abcULL,
+		 (unsigned long)st.st_ino, (unsigned int)st.st_dev);
+	EXPECT_STREQ(want, line);
+
+	ASSERT_EQ(0, be->ctl(self->epfd, EPOLL_CTL_DEL, self->p[0], NULL));
+	EXPECT_EQ(-1, fdinfo_tfd(self->epfd, self->p[0], line, sizeof(line)));
+}
+
+/* Whether the caller has CAP_BLOCK_SUSPEND in its effective set. */
+static int has_cap_block_suspend(void)
+{
+	unsigned long long caps = 0;
+	char buf[4096], *p;
+	ssize_t n;
+	int f;
+
+	f = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return 0;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "CapEff:");
+	if (!p)
+		return 0;
+	caps = strtoull(p + strlen("CapEff:"), NULL, 16);
+	return !!(caps & (1ULL << 36));	/* CAP_BLOCK_SUSPEND */
+}
+
+/*
+ * EPOLLWAKEUP is kept with CAP_BLOCK_SUSPEND on a kernel with
+ * CONFIG_PM_SLEEP (which has /sys/power/wakeup_count), and silently
+ * dropped otherwise.
+ */
+TEST_F(ctl, fdinfo_epollwakeup)
+{
+	const struct backend *be = variant->be;
+	char line[256], want[64];
+	unsigned int events = EPOLLIN | EPOLLERR | EPOLLHUP;
+
+	if (has_cap_block_suspend() && !access("/sys/power/wakeup_count", F_OK))
+		events |= EPOLLWAKEUP;
+	TH_LOG("EPOLLWAKEUP %s", events & EPOLLWAKEUP ? "kept" : "dropped");
+	ASSERT_EQ(0, ctl(be, self->epfd, EPOLL_CTL_ADD, self->p[0],
+			 EPOLLIN | EPOLLWAKEUP, 1));
+	ASSERT_EQ(0, fdinfo_tfd(self->epfd, self->p[0], line, sizeof(line)));
+	snprintf(want, sizeof(want), "tfd: %8d events: %8x ", self->p[0], events);
+	EXPECT_EQ(0, strncmp(want, line, strlen(want)))
+		TH_LOG("fdinfo '%s', expected '%s...'", line, want);
 }
 
 TEST_HARNESS_MAIN

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -558,6 +559,100 @@ TEST_F(wait, writes_only_returned_events)
 	EXPECT_EQ(1, evs[0].data.u64);
 	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, evs[1].data.u64);
 	EXPECT_EQ(0xa5a5a5a5U, evs[1].events);
+}
+
+/*
+ * A buffer that ends in the middle: the events written before the fault
+ * are returned, and the rest stay ready.
+ */
+TEST_F(wait, efault_after_some_events)
+{
+	const struct backend *be = variant->be;
+	long pg = sysconf(_SC_PAGESIZE);
+	struct epoll_event *evs, ev;
+	uint64_t one = 1;
+	int efd[2], i;
+	char *map;
+
+	map = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, munmap(map + pg, pg));
+	/* Room for exactly one event before the hole. */
+	evs = (struct epoll_event *)(map + pg - sizeof(*evs));
+
+	for (i = 0; i < 2; i++) {
+		efd[i] = eventfd(0, EFD_CLOEXEC);
+		ASSERT_LE(0, efd[i]);
+		ASSERT_EQ(0, add(be, self->epfd, efd[i], EPOLLIN | EPOLLET, 20 + i));
+		ASSERT_EQ(8, write(efd[i], &one, 8));
+	}
+	EXPECT_EQ(1, be->wait(self->epfd, evs, 2, 0));
+	EXPECT_EQ(20, evs[0].data.u64);
+	memset(&ev, 0, sizeof(ev));
+	EXPECT_EQ(1, be->wait(self->epfd, &ev, 1, 0));
+	EXPECT_EQ(21, ev.data.u64);
+	EXPECT_EQ(0, be->wait(self->epfd, &ev, 1, 0));
+	for (i = 0; i < 2; i++)
+		close(efd[i]);
+	munmap(map, pg);
+}
+
+/*
+ * Level-triggered with more ready than maxevents: what was not handed out
+ * goes first next time, what was goes to the back.
+ */
+TEST_F(wait, maxevents_smaller_level_triggered_rotates)
+{
+	static const uint64_t order[3][2] = { { 0, 1 }, { 2, 0 }, { 1, 2 } };
+	const struct backend *be = variant->be;
+	struct epoll_event evs[2];
+	int pipes[3][2], i;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, pipe2(pipes[i], O_CLOEXEC));
+		ASSERT_EQ(0, add(be, self->epfd, pipes[i][1], EPOLLOUT, i));
+	}
+	for (i = 0; i < 3; i++) {
+		memset(evs, 0, sizeof(evs));
+		ASSERT_EQ(2, be->wait(self->epfd, evs, 2, 0));
+		EXPECT_EQ(order[i][0], evs[0].data.u64);
+		EXPECT_EQ(order[i][1], evs[1].data.u64);
+	}
+	for (i = 0; i < 3; i++) {
+		close(pipes[i][0]);
+		close(pipes[i][1]);
+	}
+}
+
+/* Any negative timeout waits for ever, not just -1. */
+TEST_F(wait, timeout_any_negative_is_infinite)
+{
+	const struct backend *be = variant->be;
+	struct itimerspec its = { .it_value.tv_nsec = 50 * 1000 * 1000 };
+	struct epoll_event ev;
+	int tfd;
+
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	ASSERT_LE(0, tfd);
+	ASSERT_EQ(0, add(be, self->epfd, tfd, EPOLLIN, 5));
+	ASSERT_EQ(0, timerfd_settime(tfd, 0, &its, NULL));
+	EXPECT_EQ(1, be->wait(self->epfd, &ev, 1, -1000));
+	EXPECT_EQ(8, read(tfd, &its, 8));
+	ASSERT_EQ(0, timerfd_settime(tfd, 0, &its, NULL));
+	EXPECT_EQ(1, be->wait(self->epfd, &ev, 1, INT_MIN));
+	close(tfd);
+}
+
+/* The largest timespec is valid; with an event ready it returns at once. */
+TEST_F(wait, pwait2_huge_timespec)
+{
+	const struct backend *be = variant->be;
+	struct timespec huge = { .tv_sec = LONG_MAX, .tv_nsec = 999999999L };
+	struct epoll_event ev;
+
+	ASSERT_EQ(0, add(be, self->epfd, self->p[1], EPOLLOUT, 1));
+	EXPECT_EQ(1, be->pwait2(self->epfd, &ev, 1, &huge, NULL));
 }
 
 TEST_HARNESS_MAIN
