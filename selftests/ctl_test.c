@@ -564,4 +564,61 @@ TEST_F(ctl, fdinfo_epollwakeup)
 		TH_LOG("fdinfo '%s', expected '%s...'", line, want);
 }
 
+/* Closing the only descriptor of a watched file removes its registration. */
+TEST_F(ctl, close_removes_registration)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event evs[8];
+	int efd = eventfd(1, EFD_CLOEXEC);
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, ctl(be, self->epfd, EPOLL_CTL_ADD, efd, EPOLLIN, 1));
+	ASSERT_EQ(1, poll_now(be, self->epfd, evs));
+	ASSERT_EQ(0, be->close_watched(self->epfd, efd));
+	EXPECT_EQ(0, poll_now(be, self->epfd, evs));
+	/* The number may be reused for a new file, which is not registered. */
+	efd = eventfd(1, EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(0, poll_now(be, self->epfd, evs));
+	EXPECT_ERRNO(ENOENT, be->ctl(self->epfd, EPOLL_CTL_DEL, efd, NULL));
+	close(efd);
+}
+
+/*
+ * While another descriptor (a dup) refers to the file, closing the one it
+ * was registered under keeps the registration (epoll(7), Q6): it still
+ * reports, and can no longer be removed through either descriptor.
+ */
+TEST_F(ctl, close_with_dup_keeps_registration)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event evs[8];
+	int efd, dupfd, fd_no;
+
+	efd = eventfd(1, EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	dupfd = dup(efd);
+	ASSERT_LE(0, dupfd);
+	ASSERT_EQ(0, ctl(be, self->epfd, EPOLL_CTL_ADD, efd, EPOLLIN, 9));
+	fd_no = efd;
+	ASSERT_EQ(0, be->close_watched(self->epfd, efd));
+	ASSERT_EQ(1, poll_now(be, self->epfd, evs));
+	EXPECT_EQ(9, evs[0].data.u64);
+	EXPECT_ERRNO(EBADF, be->ctl(self->epfd, EPOLL_CTL_DEL, fd_no, NULL));
+	EXPECT_ERRNO(ENOENT, be->ctl(self->epfd, EPOLL_CTL_DEL, dupfd, NULL));
+	/* Closing the last one removes it. */
+	ASSERT_EQ(0, be->close_watched(self->epfd, dupfd));
+	EXPECT_EQ(0, poll_now(be, self->epfd, evs));
+}
+
+/* DEL ignores what its event holds. */
+TEST_F(ctl, del_ignores_event_contents)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event ev = { .events = ~0U, .data.u64 = 1 };
+
+	ASSERT_EQ(0, ctl(be, self->epfd, EPOLL_CTL_ADD, self->p[0], EPOLLIN, 1));
+	EXPECT_EQ(0, be->ctl(self->epfd, EPOLL_CTL_DEL, self->p[0], &ev));
+}
+
 TEST_HARNESS_MAIN

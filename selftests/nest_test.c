@@ -347,4 +347,68 @@ TEST_F(nest, depth_limit_join)
 	EXPECT_EQ(0, add(be, ep[3], ep[6], EPOLLIN, 9));
 }
 
+/* A ready file added to (or re-armed in) the inner instance wakes the outer. */
+TEST_F(nest, add_and_mod_wake_outer)
+{
+	const struct backend *be = variant->be;
+	int outer = self->ep[1], inner = self->ep[0];
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT };
+
+	ASSERT_EQ(0, add(be, outer, inner, EPOLLIN | EPOLLET, 2));
+	EXPECT_EQ(0, wait1(be, outer, &ev, 0));
+	ASSERT_EQ(0, add(be, inner, self->p[1], EPOLLOUT | EPOLLONESHOT, 1));
+	ASSERT_EQ(1, wait1(be, outer, &ev, LONG_MS));
+	EXPECT_EQ(2, ev.data.u64);
+	EXPECT_EQ(0, wait1(be, outer, &ev, 0));
+	ASSERT_EQ(1, wait1(be, inner, &ev, 0));
+	EXPECT_EQ(0, wait1(be, outer, &ev, 0));
+	/* MOD re-arms the one-shot item: a new edge for the outer. */
+	ev.events = EPOLLOUT | EPOLLONESHOT;
+	ev.data.u64 = 1;
+	ASSERT_EQ(0, be->ctl(inner, EPOLL_CTL_MOD, self->p[1], &ev));
+	ASSERT_EQ(1, wait1(be, outer, &ev, LONG_MS));
+	EXPECT_EQ(2, ev.data.u64);
+}
+
+/* An instance polls as EPOLLIN | EPOLLRDNORM. */
+TEST_F(nest, instance_reports_in_rdnorm)
+{
+	const struct backend *be = variant->be;
+	int outer = self->ep[1], inner = self->ep[0];
+	struct epoll_event ev;
+
+	ASSERT_EQ(1, write(self->p[1], "x", 1));
+	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, add(be, outer, inner, EPOLLIN | EPOLLRDNORM | EPOLLPRI |
+			 EPOLLOUT | EPOLLRDHUP, 2));
+	ASSERT_EQ(1, wait1(be, outer, &ev, 0));
+	EXPECT_EQ(EV(EPOLLIN | EPOLLRDNORM), ev.events);
+}
+
+/*
+ * An instance wakes its pollers with EPOLLIN alone: an outer registration
+ * that asked only for EPOLLRDNORM is filtered out by that key, so it sees
+ * the inner events only when it polls again (ADD, MOD), as with epoll.
+ */
+TEST_F(nest, instance_wakes_with_epollin_key)
+{
+	const struct backend *be = variant->be;
+	int outer = self->ep[1], inner = self->ep[0];
+	struct epoll_event ev;
+
+	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, add(be, outer, inner, EPOLLRDNORM, 2));
+	ASSERT_EQ(1, write(self->p[1], "x", 1));
+	/* The inner is ready, the outer was not told. */
+	ASSERT_EQ(1, wait1(be, inner, &ev, LONG_MS));
+	EXPECT_EQ(0, wait1(be, outer, &ev, 0));
+	/* MOD polls it again. */
+	ev.events = EPOLLRDNORM;
+	ev.data.u64 = 3;
+	ASSERT_EQ(0, be->ctl(outer, EPOLL_CTL_MOD, inner, &ev));
+	ASSERT_EQ(1, wait1(be, outer, &ev, 0));
+	EXPECT_EQ(EV(EPOLLRDNORM), ev.events);
+	EXPECT_EQ(3, ev.data.u64);
+}
+
 TEST_HARNESS_MAIN

@@ -655,4 +655,19 @@ TEST_F(wait, pwait2_huge_timespec)
 	EXPECT_EQ(1, be->pwait2(self->epfd, &ev, 1, &huge, NULL));
 }
 
+/* A wait refused for its arguments leaves the caller's mask alone. */
+TEST_F(wait, pwait_einval_keeps_mask)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event ev;
+	sigset_t empty;
+
+	block(SIGUSR1);
+	sigemptyset(&empty);
+	EXPECT_ERRNO(EINVAL, be->pwait(self->epfd, &ev, 0, 0, &empty));
+	EXPECT_TRUE(is_blocked(SIGUSR1));
+	EXPECT_ERRNO(EFAULT, be->pwait(self->epfd, KERNEL_PTR, 1, 0, &empty));
+	EXPECT_TRUE(is_blocked(SIGUSR1));
+}
+
 TEST_HARNESS_MAIN
