@@ -621,4 +621,50 @@ TEST_F(ctl, del_ignores_event_contents)
 	EXPECT_EQ(0, be->ctl(self->epfd, EPOLL_CTL_DEL, self->p[0], &ev));
 }
 
+/*
+ * epoll_ctl() reads the event, then checks fd (EBADF, EPERM), and only
+ * then whether epfd is an instance: a call wrong in several ways gets the
+ * first error in that order.
+ */
+TEST_F(ctl, error_order_epfd_not_instance)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int closed, mfd;
+
+	mfd = memfd_create("ctl_test", MFD_CLOEXEC);
+	ASSERT_LE(0, mfd);
+	closed = dup(self->p[0]);
+	ASSERT_LE(0, closed);
+	ASSERT_EQ(0, close(closed));
+
+	EXPECT_ERRNO(EBADF, be->ctl(self->p[0], EPOLL_CTL_ADD, closed, &ev));
+	EXPECT_ERRNO(EBADF, be->ctl(self->p[0], EPOLL_CTL_DEL, closed, NULL));
+	EXPECT_ERRNO(EPERM, be->ctl(self->p[0], EPOLL_CTL_ADD, mfd, &ev));
+	EXPECT_ERRNO(EPERM, be->ctl(self->p[0], EPOLL_CTL_DEL, mfd, NULL));
+	EXPECT_ERRNO(EFAULT, be->ctl(self->p[0], EPOLL_CTL_ADD, self->p[1], BAD_PTR));
+	EXPECT_ERRNO(EFAULT, be->ctl(self->p[0], EPOLL_CTL_MOD, closed, NULL));
+	/* The rest is EINVAL, whatever else is wrong. */
+	EXPECT_ERRNO(EINVAL, be->ctl(self->p[0], 99, self->p[1], &ev));
+	EXPECT_ERRNO(EINVAL, be->ctl(self->p[0], EPOLL_CTL_ADD, self->p[0], &ev));
+	EXPECT_ERRNO(EINVAL, be->ctl(self->p[0], EPOLL_CTL_MOD, self->p[1], &ev));
+	close(mfd);
+}
+
+/* A closed epfd: EBADF, unless the event cannot be read. */
+TEST_F(ctl, error_order_bad_epfd)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int mfd = memfd_create("ctl_test", MFD_CLOEXEC);
+
+	ASSERT_LE(0, mfd);
+	EXPECT_ERRNO(EFAULT, be->ctl(-1, EPOLL_CTL_ADD, self->p[0], BAD_PTR));
+	EXPECT_ERRNO(EFAULT, be->ctl(-1, EPOLL_CTL_ADD, -1, NULL));
+	EXPECT_ERRNO(EBADF, be->ctl(-1, EPOLL_CTL_DEL, self->p[0], BAD_PTR));
+	EXPECT_ERRNO(EBADF, be->ctl(-1, EPOLL_CTL_ADD, mfd, &ev));
+	EXPECT_ERRNO(EBADF, be->ctl(-1, EPOLL_CTL_ADD, -1, &ev));
+	close(mfd);
+}
+
 TEST_HARNESS_MAIN

@@ -670,4 +670,40 @@ TEST_F(wait, pwait_einval_keeps_mask)
 	EXPECT_TRUE(is_blocked(SIGUSR1));
 }
 
+/*
+ * epoll_wait() and epoll_pwait() check the signal mask, maxevents and the
+ * buffer's range before epfd; epoll_pwait2() checks its timeout first of
+ * all.
+ */
+TEST_F(wait, error_order_bad_epfd)
+{
+	const struct backend *be = variant->be;
+	struct timespec big = { .tv_nsec = 1000000000L };
+	struct epoll_event ev;
+	sigset_t empty;
+	int e;
+
+	sigemptyset(&empty);
+	for (e = 0; e < 2; e++) {
+		/* A closed descriptor, then one that is no instance. */
+		int epfd = e ? self->p[0] : -1;
+
+		EXPECT_ERRNO(EINVAL, be->wait(epfd, &ev, 0, 0));
+		EXPECT_ERRNO(EINVAL, be->wait(epfd, &ev, -1, -1));
+		EXPECT_ERRNO(EFAULT, be->wait(epfd, KERNEL_PTR, 1, 0));
+		EXPECT_ERRNO(EFAULT, be->pwait(epfd, &ev, 1, 0, (sigset_t *)1));
+		EXPECT_ERRNO(EFAULT, be->pwait(epfd, &ev, 0, 0, (sigset_t *)1));
+		EXPECT_ERRNO(EINVAL, be->pwait(epfd, &ev, 0, -1, &empty));
+		EXPECT_ERRNO(EINVAL, be->pwait2(epfd, &ev, 1, &big, NULL));
+		EXPECT_ERRNO(EFAULT, be->pwait2(epfd, &ev, 0, (struct timespec *)1, NULL));
+		EXPECT_ERRNO(EINVAL, be->pwait2(epfd, &ev, 0, NULL, NULL));
+		EXPECT_ERRNO(EFAULT, be->pwait2(epfd, KERNEL_PTR, 1, NULL, &empty));
+		/* Nothing else wrong: the descriptor's own error. */
+		EXPECT_ERRNO(e ? EINVAL : EBADF, be->wait(epfd, &ev, 1, 0));
+		EXPECT_ERRNO(e ? EINVAL : EBADF, be->wait(epfd, &ev, 1, -1));
+		EXPECT_ERRNO(e ? EINVAL : EBADF, be->pwait(epfd, &ev, 1, -1, &empty));
+		EXPECT_ERRNO(e ? EINVAL : EBADF, be->pwait2(epfd, &ev, 1, NULL, &empty));
+	}
+}
+
 TEST_HARNESS_MAIN
