@@ -68,6 +68,14 @@ int xepoll_create1(int flags)
 		return -1;
 	fd = ioctl(dev, XEPOLL_IOC_CREATE, &args);
 	saved = errno;
+	/*
+	 * The device took the lowest free descriptor, which epoll_create1()
+	 * would have returned: move the instance there, over the device.
+	 */
+	if (fd > dev && dup3(fd, dev, flags & EPOLL_CLOEXEC) == dev) {
+		close(fd);
+		return dev;
+	}
 	close(dev);
 	errno = saved;
 	return fd;
