@@ -667,4 +667,44 @@ TEST_F(ctl, error_order_bad_epfd)
 	close(mfd);
 }
 
+/* A new instance gets the lowest free descriptor, as any new file does. */
+TEST_F(ctl, create_lowest_free_fd)
+{
+	const struct backend *be = variant->be;
+	int hole, fd, i;
+
+	for (i = 0; i < 3; i++) {
+		hole = dup(self->p[0]);
+		ASSERT_LE(0, hole);
+		ASSERT_EQ(0, close(hole));
+		if (i == 0)
+			fd = be->create1(0);
+		else if (i == 1)
+			fd = be->create1(EPOLL_CLOEXEC);
+		else
+			fd = be->create(1);
+		EXPECT_EQ(hole, fd);
+		EXPECT_EQ(i == 1 ? FD_CLOEXEC : 0, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+		close(fd);
+	}
+}
+
+/* Event bits epoll does not know are kept as they were given. */
+TEST_F(ctl, unknown_event_bits_kept)
+{
+	const struct backend *be = variant->be;
+	unsigned int extra = (1U << 20) | (1U << 16) | (1U << 27);
+	struct epoll_event evs[8];
+	char line[256], want[64];
+
+	ASSERT_EQ(0, ctl(be, self->epfd, EPOLL_CTL_ADD, self->p[1], EPOLLOUT | extra, 1));
+	ASSERT_EQ(0, fdinfo_tfd(self->epfd, self->p[1], line, sizeof(line)));
+	snprintf(want, sizeof(want), "tfd: %8d events: %8x ", self->p[1],
+		 EPOLLOUT | EPOLLERR | EPOLLHUP | extra);
+	EXPECT_EQ(0, strncmp(want, line, strlen(want)))
+		TH_LOG("fdinfo '%s', expected '%s...'", line, want);
+	ASSERT_EQ(1, poll_now(be, self->epfd, evs));
+	EXPECT_EQ(EV(EPOLLOUT), evs[0].events);
+}
+
 TEST_HARNESS_MAIN

@@ -59,7 +59,8 @@ FIXTURE_TEARDOWN(nest)
 	unsigned int i;
 
 	for (i = 0; i < MAX_CHAIN + 2; i++)
-		close(self->ep[i]);
+		if (self->ep[i] >= 0)
+			close(self->ep[i]);
 	close(self->p[0]);
 	close(self->p[1]);
 }
@@ -409,6 +410,44 @@ TEST_F(nest, instance_wakes_with_epollin_key)
 	ASSERT_EQ(1, wait1(be, outer, &ev, 0));
 	EXPECT_EQ(EV(EPOLLRDNORM), ev.events);
 	EXPECT_EQ(3, ev.data.u64);
+}
+
+/* Two instances watching the same inner one both see its events. */
+TEST_F(nest, two_outers_one_inner)
+{
+	const struct backend *be = variant->be;
+	int inner = self->ep[0];
+	struct epoll_event ev;
+
+	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, add(be, self->ep[1], inner, EPOLLIN | EPOLLET, 2));
+	ASSERT_EQ(0, add(be, self->ep[2], inner, EPOLLIN | EPOLLET, 3));
+	ASSERT_EQ(1, write(self->p[1], "x", 1));
+	ASSERT_EQ(1, wait1(be, self->ep[1], &ev, LONG_MS));
+	EXPECT_EQ(2, ev.data.u64);
+	ASSERT_EQ(1, wait1(be, self->ep[2], &ev, LONG_MS));
+	EXPECT_EQ(3, ev.data.u64);
+	/* A diamond is no loop. */
+	EXPECT_EQ(0, add(be, self->ep[3], self->ep[1], EPOLLIN, 4));
+	EXPECT_EQ(0, add(be, self->ep[3], self->ep[2], EPOLLIN, 5));
+}
+
+/* Closing the last descriptor of a watched instance removes it. */
+TEST_F(nest, close_watched_instance)
+{
+	const struct backend *be = variant->be;
+	int outer = self->ep[1], inner = self->ep[0];
+	struct epoll_event ev;
+
+	ASSERT_EQ(1, write(self->p[1], "x", 1));
+	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, add(be, outer, inner, EPOLLIN, 2));
+	ASSERT_EQ(1, wait1(be, outer, &ev, 0));
+	ASSERT_EQ(0, be->close_watched(outer, inner));
+	/* The teardown must not close the number again. */
+	self->ep[0] = -1;
+	EXPECT_EQ(0, wait1(be, outer, &ev, 0));
+	EXPECT_EQ(0, poll_in(outer, 0));
 }
 
 TEST_HARNESS_MAIN
