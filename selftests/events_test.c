@@ -17,6 +17,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -705,6 +708,65 @@ TEST_F(events, tcp_reset_err)
 	EXPECT_EQ(EV(EPOLLERR | EPOLLHUP), ev.events);
 	EXPECT_EQ(6, ev.data.u64);
 	close(s);
+}
+
+/* signalfd: readable while a signal it watches is pending. */
+TEST_F(events, signalfd_pending)
+{
+	const struct backend *be = variant->be;
+	struct signalfd_siginfo si;
+	struct epoll_event ev;
+	sigset_t set;
+	int sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &set, NULL));
+	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	ASSERT_LE(0, sfd);
+	ASSERT_EQ(0, add(be, self->epfd, sfd, EPOLLIN, 8));
+	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
+	ASSERT_EQ(0, raise(SIGUSR1));
+	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
+	EXPECT_EQ(EV(EPOLLIN), ev.events);
+	EXPECT_EQ(8, ev.data.u64);
+	ASSERT_EQ(sizeof(si), read(sfd, &si, sizeof(si)));
+	EXPECT_EQ(SIGUSR1, si.ssi_signo);
+	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
+	ASSERT_EQ(0, be->ctl(self->epfd, EPOLL_CTL_DEL, sfd, NULL));
+	close(sfd);
+}
+
+/* A pidfd becomes readable when its process exits. */
+TEST_F(events, pidfd_exit)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event ev;
+	int pfd, pipefd[2];
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Exit when the parent says so. */
+		close(pipefd[1]);
+		if (read(pipefd[0], &c, 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[0]);
+	pfd = syscall(SYS_pidfd_open, pid, 0);
+	ASSERT_LE(0, pfd) TH_LOG("pidfd_open: %s", strerror(errno));
+	ASSERT_EQ(0, add(be, self->epfd, pfd, EPOLLIN, 12));
+	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
+	close(pipefd[1]);
+	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
+	EXPECT_EQ(12, ev.data.u64);
+	EXPECT_TRUE(ev.events & EPOLLIN);
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	close(pfd);
 }
 
 TEST_HARNESS_MAIN
