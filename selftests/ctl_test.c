@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -705,6 +706,38 @@ TEST_F(ctl, unknown_event_bits_kept)
 		TH_LOG("fdinfo '%s', expected '%s...'", line, want);
 	ASSERT_EQ(1, poll_now(be, self->epfd, evs));
 	EXPECT_EQ(EV(EPOLLOUT), evs[0].events);
+}
+
+/*
+ * An instance is shared across fork(): registrations made by the child
+ * are the parent's, and an event taken by one is gone for the other.
+ */
+TEST_F(ctl, shared_across_fork)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event evs[8];
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(1, write(self->p[1], "x", 1));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int ok = ctl(be, self->epfd, EPOLL_CTL_ADD, self->p[0],
+			     EPOLLIN | EPOLLONESHOT, 5) == 0 &&
+			 poll_now(be, self->epfd, evs) == 1 &&
+			 evs[0].data.u64 == 5;
+		_exit(ok ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* The child's registration is there, and its one shot was taken. */
+	EXPECT_ERRNO(EEXIST, ctl(be, self->epfd, EPOLL_CTL_ADD, self->p[0], EPOLLIN, 6));
+	EXPECT_EQ(0, poll_now(be, self->epfd, evs));
+	ASSERT_EQ(0, ctl(be, self->epfd, EPOLL_CTL_MOD, self->p[0], EPOLLIN, 7));
+	ASSERT_EQ(1, poll_now(be, self->epfd, evs));
+	EXPECT_EQ(7, evs[0].data.u64);
 }
 
 TEST_HARNESS_MAIN
