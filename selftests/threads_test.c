@@ -588,7 +588,9 @@ TEST_F_TIMEOUT(threads, ctl_and_close_churn_while_waiting, 180)
  * moment. epoll releases the file when the second descriptor goes, so the
  * peer always sees EOF; so must xepoll, whichever closer runs last.
  */
-#define CLOSE_RACE_ROUNDS	200
+#define CLOSE_RACE_ROUNDS	1000
+/* More registrations of the file make each close's check a little longer. */
+#define CLOSE_RACE_EXTRA	15
 
 struct closer {
 	const struct backend *be;
@@ -607,10 +609,14 @@ static void *closer_main(void *arg)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(threads, concurrent_close_of_dups_releases_file, 120)
+TEST_F_TIMEOUT(threads, concurrent_close_of_dups_releases_file, 300)
 {
-	int r, leaked = 0, failed = 0, regs = 0;
+	int r, leaked = 0, failed = 0, regs = 0, extra[CLOSE_RACE_EXTRA];
 
+	for (r = 0; r < CLOSE_RACE_EXTRA; r++) {
+		extra[r] = variant->be->create1(EPOLL_CLOEXEC);
+		ASSERT_LE(0, extra[r]);
+	}
 	for (r = 0; r < CLOSE_RACE_ROUNDS; r++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = r };
 		pthread_barrier_t barrier;
@@ -622,6 +628,9 @@ TEST_F_TIMEOUT(threads, concurrent_close_of_dups_releases_file, 120)
 		ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
 					SOCK_NONBLOCK, 0, s));
 		ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, s[0], &ev));
+		for (i = 0; i < CLOSE_RACE_EXTRA; i++)
+			ASSERT_EQ(0, variant->be->ctl(extra[i], EPOLL_CTL_ADD,
+						      s[0], &ev));
 		ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, 2));
 		for (i = 0; i < 2; i++) {
 			c[i].be = variant->be;
@@ -648,8 +657,14 @@ TEST_F_TIMEOUT(threads, concurrent_close_of_dups_releases_file, 120)
 		if (read(s[1], buf, sizeof(buf)) != 0)
 			leaked++;
 		regs += count_registrations(self->epfd);
+		for (i = 0; i < CLOSE_RACE_EXTRA; i++)
+			regs += count_registrations(extra[i]);
 		close(s[1]);
+		if (leaked)
+			break;
 	}
+	for (r = 0; r < CLOSE_RACE_EXTRA; r++)
+		close(extra[r]);
 	EXPECT_EQ(0, failed);
 	EXPECT_EQ(0, leaked);
 	EXPECT_EQ(0, regs);
