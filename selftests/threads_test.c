@@ -523,6 +523,8 @@ struct churn {
 	const struct backend *be;
 	int epfd;
 	int efd[CHURN_FDS];
+	pthread_t waiters[2];
+	atomic_int churning;
 	atomic_int stop;
 	atomic_int errors;
 	atomic_int bad_data;
@@ -610,33 +612,69 @@ static void *churn_close(void *arg)
 	return NULL;
 }
 
+/* Writes to the churned descriptors and signals the waiters meanwhile. */
+static void *churn_poke(void *arg)
+{
+	struct churn *c = arg;
+	uint64_t one = 1;
+	int i, r;
+
+	for (r = 0; atomic_load(&c->churning) && r < 100000; r++) {
+		if (write(c->efd[r % CHURN_FDS], &one, sizeof(one)) != sizeof(one))
+			atomic_fetch_add(&c->errors, 1);
+		if (r % 4 == 0)
+			for (i = 0; i < 2; i++)
+				pthread_kill(c->waiters[i], SIGUSR1);
+		msleep(2);
+	}
+	return NULL;
+}
+
+static void on_churn_signal(int sig)
+{
+	(void)sig;
+}
+
 TEST_F_TIMEOUT(threads, ctl_and_close_churn_while_waiting, 180)
 {
+	struct sigaction sa = { .sa_handler = on_churn_signal };
 	struct churn c = { .be = variant->be, .epfd = self->epfd };
-	pthread_t waiters[2], ctl_thr, close_thr;
-	bool ctl_ok, close_ok;
+	pthread_t ctl_thr, close_thr, poke_thr;
+	bool ctl_ok, close_ok, poke_ok;
 	int i, nwaiters = 0;
 
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	for (i = 0; i < CHURN_FDS; i++) {
 		c.efd[i] = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
 		ASSERT_LE(0, c.efd[i]);
 	}
 	for (i = 0; i < 2; i++)
-		if (!pthread_create(&waiters[i], NULL, churn_waiter, &c))
+		if (!pthread_create(&c.waiters[i], NULL, churn_waiter, &c))
 			nwaiters++;
+	ASSERT_EQ(2, nwaiters) {
+		atomic_store(&c.stop, 1);
+		if (nwaiters)
+			pthread_join(c.waiters[0], NULL);
+	}
+	atomic_store(&c.churning, 1);
+	poke_ok = !pthread_create(&poke_thr, NULL, churn_poke, &c);
 	ctl_ok = !pthread_create(&ctl_thr, NULL, churn_ctl, &c);
 	close_ok = !pthread_create(&close_thr, NULL, churn_close, &c);
 	if (ctl_ok)
 		pthread_join(ctl_thr, NULL);
 	if (close_ok)
 		pthread_join(close_thr, NULL);
+	atomic_store(&c.churning, 0);
+	if (poke_ok)
+		pthread_join(poke_thr, NULL);
 	atomic_store(&c.stop, 1);
 	for (i = 0; i < nwaiters; i++)
-		pthread_join(waiters[i], NULL);
+		pthread_join(c.waiters[i], NULL);
 
-	ASSERT_EQ(2, nwaiters);
 	ASSERT_TRUE(ctl_ok);
 	ASSERT_TRUE(close_ok);
+	ASSERT_TRUE(poke_ok);
 	EXPECT_EQ(0, atomic_load(&c.errors));
 	EXPECT_EQ(0, atomic_load(&c.bad_data));
 	EXPECT_EQ(0, count_registrations(self->epfd));
