@@ -353,6 +353,95 @@ TEST_F(lifetime, close_watched_with_dup_in_child_keeps_registration)
 	close(p2c[1]);
 }
 
+/*
+ * An instance in flight in a unix socket is released with the socket when
+ * nobody receives it; its registrations go with it.
+ */
+TEST_F(lifetime, instance_dropped_in_flight_releases_registrations)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 14 };
+	int s[2], sp[2], d;
+
+	ASSERT_EQ(0, nb_socketpair(s));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp));
+	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, s[0], &ev));
+	d = dup(s[0]);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	EXPECT_EQ(1, count_registrations(self->epfd));
+
+	ASSERT_EQ(0, send_fd(sp[0], self->epfd));
+	ASSERT_EQ(0, close(self->epfd));
+	self->epfd = -1;
+	EXPECT_EQ(-EAGAIN, peer_read(s[1]));
+	ASSERT_EQ(0, close(sp[0]));
+	ASSERT_EQ(0, close(sp[1]));
+	/* The instance is gone: the dup is now the file's only holder. */
+	ASSERT_EQ(0, close(d));
+	EXPECT_EQ(0, peer_read(s[1]));
+	close(s[1]);
+}
+
+/*
+ * close_watched() of an instance watched by another: the inner instance
+ * is released, and with it its own registrations; the outer one forgets
+ * it.
+ */
+TEST_F(lifetime, close_watched_of_watched_instance)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 15 };
+	int inner = variant->be->create1(EPOLL_CLOEXEC);
+	int s[2];
+
+	ASSERT_LE(0, inner);
+	ASSERT_EQ(0, nb_socketpair(s));
+	ASSERT_EQ(0, variant->be->ctl(inner, EPOLL_CTL_ADD, s[0], &ev));
+	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, inner, &ev));
+	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	EXPECT_EQ(0, peer_read(s[1]));
+
+	ASSERT_EQ(0, nb_socketpair(s));
+	ASSERT_EQ(0, variant->be->ctl(inner, EPOLL_CTL_ADD, s[0], &ev));
+	ASSERT_EQ(1, write(s[1], "x", 1));
+	EXPECT_EQ(1, variant->be->wait(self->epfd, &ev, 1, LONG_WAIT_MS));
+	EXPECT_EQ(15, ev.data.u64);
+	{
+		/* The inner instance holds the socket's only other reference. */
+		int d = dup(s[0]);
+
+		ASSERT_LE(0, d);
+		ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+		s[0] = d;
+	}
+	ASSERT_EQ(0, variant->be->close_watched(self->epfd, inner));
+	EXPECT_EQ(0, count_registrations(self->epfd));
+	EXPECT_EQ(0, variant->be->wait(self->epfd, &ev, 1, 0));
+	EXPECT_EQ(-EAGAIN, peer_read(s[1]));
+	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	EXPECT_EQ(0, peer_read(s[1]));
+	close(s[1]);
+}
+
+/* close_watched() of the instance's own descriptor, through itself. */
+TEST_F(lifetime, close_watched_of_instance_through_itself)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 16 };
+	int s[2];
+
+	ASSERT_EQ(0, nb_socketpair(s));
+	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, s[0], &ev));
+	/* A plain close(): on xepoll the registration keeps the file. */
+	EXPECT_EQ(0, close(s[0]));
+	ASSERT_EQ(0, variant->be->close_watched(self->epfd, self->epfd));
+	/* The instance, and the registration holding the socket, are gone. */
+	EXPECT_EQ(0, peer_read(s[1]));
+	errno = 0;
+	EXPECT_EQ(-1, variant->be->wait(self->epfd, &ev, 1, 0));
+	EXPECT_EQ(EBADF, errno);
+	self->epfd = -1;
+	close(s[1]);
+}
+
 struct sfd_thread {
 	const struct backend *be;
 	int epfd;
