@@ -302,6 +302,61 @@ TEST_F(threads, inner_instance_event_wakes_outer_waiter)
 	close(efd2);
 }
 
+/*
+ * A child's threads block in wait on the shared instance and the child
+ * exits under them: the threads die at once, and what they leave behind
+ * does not swallow the next wake-up, which reaches a waiter in the parent.
+ */
+TEST_F_TIMEOUT(threads, exit_with_threads_waiting, 120)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 30 };
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int status, c2p[2];
+	uint64_t one = 1;
+	struct waiter w;
+	long long start;
+	bool slept;
+	pid_t pid;
+
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, pipe2(c2p, O_CLOEXEC));
+	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, efd, &ev));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct waiter cw[3];
+		int i;
+
+		for (i = 0; i < 3; i++)
+			if (!waiter_start(&cw[i], variant->be, self->epfd,
+					  4 * LONG_WAIT_MS))
+				_exit(2);
+		if (sync_send(c2p[1]))
+			_exit(3);
+		/* exit_group() with the three threads asleep in wait. */
+		_exit(0);
+	}
+
+	start = now_ms();
+	EXPECT_EQ(0, sync_recv(c2p[0], 2 * LONG_WAIT_MS));
+	status = reap_child(pid, 3 * LONG_WAIT_MS);
+	EXPECT_GT(3 * LONG_WAIT_MS, now_ms() - start);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	slept = waiter_start(&w, variant->be, self->epfd, LONG_WAIT_MS);
+	EXPECT_EQ(8, write(efd, &one, sizeof(one)));
+	pthread_join(w.thread, NULL);
+	EXPECT_TRUE(slept);
+	ASSERT_EQ(1, w.ret) TH_LOG("wait: %s", strerror(w.err));
+	EXPECT_EQ(30, w.ev[0].data.u64);
+	EXPECT_GT(LONG_WAIT_MS, w.elapsed_ms);
+	close(efd);
+	close(c2p[0]);
+	close(c2p[1]);
+}
+
 static atomic_int sigusr1_count;
 
 static void on_sigusr1(int sig)
