@@ -835,6 +835,79 @@ TEST_F_TIMEOUT(threads, concurrent_close_of_dups_releases_file, 300)
 }
 
 /*
+ * Two threads link two instances both ways at once: the loop check sees
+ * the other's link, whichever runs first, so exactly one ADD succeeds and
+ * the other fails with ELOOP.
+ */
+#define LOOP_RACE_ROUNDS	200
+
+struct linker {
+	const struct backend *be;
+	int from, to;
+	pthread_barrier_t *barrier;
+	int ret, err;
+};
+
+static void *linker_main(void *arg)
+{
+	struct linker *l = arg;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	pthread_barrier_wait(l->barrier);
+	l->ret = l->be->ctl(l->from, EPOLL_CTL_ADD, l->to, &ev);
+	l->err = errno;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(threads, concurrent_adds_cannot_form_loop, 120)
+{
+	int r, bad = 0;
+
+	for (r = 0; r < LOOP_RACE_ROUNDS; r++) {
+		pthread_barrier_t barrier;
+		struct linker l[2];
+		pthread_t thr[2];
+		int ep[2], i, ok = 0, eloop = 0;
+
+		for (i = 0; i < 2; i++) {
+			ep[i] = variant->be->create1(EPOLL_CLOEXEC);
+			ASSERT_LE(0, ep[i]);
+		}
+		ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, 2));
+		for (i = 0; i < 2; i++) {
+			l[i].be = variant->be;
+			l[i].from = ep[i];
+			l[i].to = ep[!i];
+			l[i].barrier = &barrier;
+		}
+		ASSERT_EQ(0, pthread_create(&thr[0], NULL, linker_main, &l[0]));
+		if (pthread_create(&thr[1], NULL, linker_main, &l[1])) {
+			pthread_barrier_wait(&barrier);
+			pthread_join(thr[0], NULL);
+			ASSERT_TRUE(false);
+		}
+		pthread_join(thr[0], NULL);
+		pthread_join(thr[1], NULL);
+		pthread_barrier_destroy(&barrier);
+		for (i = 0; i < 2; i++) {
+			ok += l[i].ret == 0;
+			eloop += l[i].ret == -1 && l[i].err == ELOOP;
+		}
+		if (ok != 1 || eloop != 1) {
+			bad++;
+			TH_LOG("round %d: %d, %d (%s), %d (%s)", r, ok,
+			       l[0].ret, strerror(l[0].err), l[1].ret,
+			       strerror(l[1].err));
+		}
+		close(ep[0]);
+		close(ep[1]);
+		if (bad)
+			break;
+	}
+	EXPECT_EQ(0, bad);
+}
+
+/*
  * EPOLLEXCLUSIVE: N instances watch one eventfd exclusively, a thread
  * blocked in each. One write wakes at least one and fewer than all
  * (epoll_ctl(2)). Afterwards a level-triggered release event, added to
@@ -845,34 +918,35 @@ TEST_F_TIMEOUT(threads, concurrent_close_of_dups_releases_file, 300)
 #define DATA_EXCL	0xe1
 #define DATA_RELEASE	0xe2
 
-TEST_F_TIMEOUT(threads, exclusive_wakes_some_not_all, 120)
+static void exclusive_wakes_some(struct __test_metadata *_metadata,
+				 const struct backend *be, int first_epfd,
+				 int rfd, int wfd, uint32_t flags)
 {
 	struct epoll_event ev;
-	int epfd[EXCL_N], efd, relfd, i, j, woken = 0, slept = 0;
+	int epfd[EXCL_N], relfd, i, j, woken = 0, slept = 0;
 	struct waiter w[EXCL_N];
 	uint64_t one = 1;
 
-	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	relfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ASSERT_LE(0, efd);
 	ASSERT_LE(0, relfd);
-	epfd[0] = self->epfd;
+	epfd[0] = first_epfd;
 	for (i = 1; i < EXCL_N; i++) {
-		epfd[i] = variant->be->create1(EPOLL_CLOEXEC);
+		epfd[i] = be->create1(EPOLL_CLOEXEC);
 		ASSERT_LE(0, epfd[i]);
 	}
 	for (i = 0; i < EXCL_N; i++) {
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE | flags;
 		ev.data.u64 = DATA_EXCL;
-		ASSERT_EQ(0, variant->be->ctl(epfd[i], EPOLL_CTL_ADD, efd, &ev));
+		ASSERT_EQ(0, be->ctl(epfd[i], EPOLL_CTL_ADD, rfd, &ev));
 		ev.events = EPOLLIN;
 		ev.data.u64 = DATA_RELEASE;
-		ASSERT_EQ(0, variant->be->ctl(epfd[i], EPOLL_CTL_ADD, relfd, &ev));
+		ASSERT_EQ(0, be->ctl(epfd[i], EPOLL_CTL_ADD, relfd, &ev));
 	}
 
 	for (i = 0; i < EXCL_N; i++)
-		slept += waiter_start(&w[i], variant->be, epfd[i], LONG_WAIT_MS);
-	EXPECT_EQ(8, write(efd, &one, sizeof(one)));
+		slept += waiter_start(&w[i], be, epfd[i], LONG_WAIT_MS);
+	/* 8 bytes: an eventfd's counter, or 8 bytes of pipe data. */
+	EXPECT_EQ(8, write(wfd, &one, sizeof(one)));
 	/* Let the woken ones return before the release. */
 	for (i = 0; i < 50; i++) {
 		for (j = 0, woken = 0; j < EXCL_N; j++)
@@ -898,8 +972,28 @@ TEST_F_TIMEOUT(threads, exclusive_wakes_some_not_all, 120)
 	EXPECT_GT(EXCL_N, woken);
 	for (i = 1; i < EXCL_N; i++)
 		close(epfd[i]);
-	close(efd);
 	close(relfd);
+}
+
+TEST_F_TIMEOUT(threads, exclusive_wakes_some_not_all, 120)
+{
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	ASSERT_LE(0, efd);
+	exclusive_wakes_some(_metadata, variant->be, self->epfd, efd, efd, 0);
+	close(efd);
+}
+
+/* The same through a pipe, whose writer wakes its readers synchronously. */
+TEST_F_TIMEOUT(threads, exclusive_edge_pipe_wakes_some_not_all, 120)
+{
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC | O_NONBLOCK));
+	exclusive_wakes_some(_metadata, variant->be, self->epfd, p[0], p[1],
+			     EPOLLET);
+	close(p[0]);
+	close(p[1]);
 }
 
 TEST_HARNESS_MAIN
