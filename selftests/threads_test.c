@@ -566,6 +566,107 @@ TEST_F_TIMEOUT(threads, no_lost_wakeup_oneshot_rearmed_by_mod, 120)
 }
 
 /*
+ * Edge-triggered events spread over several waiting threads, each taking
+ * one or two at a time: every edge is reported exactly once, to one of
+ * them.
+ */
+#define ET_FDS		64
+#define ET_WAITERS	4
+#define ET_DATA		1000
+
+struct et {
+	const struct backend *be;
+	int epfd;
+	atomic_int stop;
+	atomic_int errors;
+	atomic_int seen[ET_FDS];
+};
+
+static void *et_waiter(void *arg)
+{
+	struct et *et = arg;
+	struct epoll_event ev[2];
+	int i, n, max = 1;
+
+	while (!atomic_load(&et->stop)) {
+		n = et->be->wait(et->epfd, ev, max, LONG_WAIT_MS);
+		max = max == 1 ? 2 : 1;
+		if (n < 0) {
+			atomic_fetch_add(&et->errors, 1);
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t k = ev[i].data.u64 - ET_DATA;
+
+			if (ev[i].data.u64 == DATA_STOP)
+				atomic_store(&et->stop, 1);
+			else if (k < ET_FDS)
+				atomic_fetch_add(&et->seen[k], 1);
+			else
+				atomic_fetch_add(&et->errors, 1);
+		}
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(threads, edge_reported_once_across_waiters, 120)
+{
+	struct et et = { .be = variant->be, .epfd = self->epfd };
+	struct epoll_event ev;
+	int efd[ET_FDS], stopfd, i, started = 0, once = 0;
+	pthread_t thr[ET_WAITERS];
+	long long end;
+	uint64_t one = 1;
+
+	for (i = 0; i < ET_FDS; i++) {
+		efd[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ASSERT_LE(0, efd[i]);
+		ev.events = EPOLLIN | EPOLLET;
+		ev.data.u64 = ET_DATA + i;
+		ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, efd[i], &ev));
+	}
+	stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, stopfd);
+	ev.events = EPOLLIN;
+	ev.data.u64 = DATA_STOP;
+	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, stopfd, &ev));
+
+	for (i = 0; i < ET_WAITERS; i++)
+		if (!pthread_create(&thr[i], NULL, et_waiter, &et))
+			started++;
+	for (i = 0; i < ET_FDS; i++) {
+		EXPECT_EQ(8, write(efd[i], &one, sizeof(one)));
+		if (i % 8 == 7)
+			msleep(10);
+	}
+	/* Wait for all edges to be taken, then a little for duplicates. */
+	end = now_ms() + LONG_WAIT_MS;
+	do {
+		for (i = 0, once = 0; i < ET_FDS; i++)
+			once += atomic_load(&et.seen[i]) > 0;
+		if (once == ET_FDS)
+			break;
+		msleep(20);
+	} while (now_ms() < end);
+	msleep(200);
+	EXPECT_EQ(8, write(stopfd, &one, sizeof(one)));
+	for (i = 0; i < started; i++)
+		pthread_join(thr[i], NULL);
+
+	EXPECT_EQ(ET_WAITERS, started);
+	EXPECT_EQ(0, atomic_load(&et.errors));
+	for (i = 0, once = 0; i < ET_FDS; i++)
+		once += atomic_load(&et.seen[i]) == 1;
+	EXPECT_EQ(ET_FDS, once) {
+		for (i = 0; i < ET_FDS; i++)
+			TH_LOG("fd %d: %d", i, atomic_load(&et.seen[i]));
+	}
+	for (i = 0; i < ET_FDS; i++)
+		close(efd[i]);
+	close(stopfd);
+}
+
+/*
  * Interest-list churn (ADD, MOD, DEL, close_watched) in two threads while
  * two others wait and take what is ready: every call succeeds as it
  * would alone, waiters only see data of registered descriptors, and the
