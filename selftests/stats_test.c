@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -205,6 +206,120 @@ TEST(wakeups_count_callbacks)
 	EXPECT_EQ(before, read_long(WAKEUPS));
 	close(epfd);
 	close(e);
+}
+
+/*
+ * More users than one page holds: /sys/kernel/xepoll/users must still end
+ * on a whole line, or its last would read as some other user's. Children
+ * take uids of six and ten digits, create an instance each and pass it
+ * back over a socket, so the parent holds them all.
+ */
+#define MANY_USERS	320
+#define BIG_UID		4000000000U
+#define MID_UID		100000U
+
+/* Lines of two lengths, so that a page does not end on one by chance. */
+static unsigned int many_uid(int i)
+{
+	return i % 2 ? BIG_UID + i : MID_UID + i;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], c;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
+	return fd;
+}
+
+static void send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, c = 0;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
+	if (sendmsg(sock, &msg, 0) != 1)
+		_exit(2);
+}
+
+TEST(users_file_ends_on_a_whole_line)
+{
+	int sv[2], fds[MANY_USERS], i, status, lines = 0;
+	char *buf, *p;
+	ssize_t len;
+	pid_t pid;
+
+	if (geteuid())
+		SKIP(return, "taking other uids needs root; the root run covers it");
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
+	for (i = 0; i < MANY_USERS; i++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			int epfd;
+
+			if (setgid(many_uid(i)) || setuid(many_uid(i)))
+				_exit(1);
+			epfd = xepoll_create1(EPOLL_CLOEXEC);
+			if (epfd < 0)
+				_exit(1);
+			send_fd(sv[1], epfd);
+			_exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+		fds[i] = recv_fd(sv[0]);
+		ASSERT_LE(0, fds[i]);
+	}
+
+	buf = malloc(2 * 4096);
+	ASSERT_NE(NULL, buf);
+	len = read_file(XEP_SYSFS "/users", buf, 2 * 4096);
+	ASSERT_LT(0, len);
+	TH_LOG("users: %zd bytes", len);
+	EXPECT_GT(4096, len);
+	EXPECT_EQ('\n', buf[len - 1]);
+	for (p = buf; *p; lines++) {
+		unsigned int uid, inst;
+		long w;
+		int n = -1;
+
+		if (sscanf(p, "%u %u %ld%n", &uid, &inst, &w, &n) != 3 || p[n] != '\n') {
+			EXPECT_TRUE(0) TH_LOG("bad line at byte %td: \"%.40s\"", p - buf, p);
+			break;
+		}
+		if (uid >= MID_UID) {
+			EXPECT_EQ(uid, many_uid(uid >= BIG_UID ? uid - BIG_UID : uid - MID_UID));
+			EXPECT_EQ(1, inst);
+			EXPECT_EQ(0, w);
+		}
+		p += n + 1;
+	}
+	/* As many whole lines as fit; at least most of them. */
+	EXPECT_LT(200, lines);
+	for (i = 0; i < MANY_USERS; i++)
+		close(fds[i]);
+	free(buf);
 }
 
 /* xepoll-stat's table lists the limit, the user and a process's instance. */
