@@ -557,6 +557,45 @@ TEST(malformed_writes_refused)
 	restore_limits();
 }
 
+/*
+ * The module parameter, by reloading the module in the guest (nothing else
+ * holds it while this program runs): max_user_watches=N sets the limit, a
+ * negative value or none gives the default. The module is loaded again,
+ * without parameters, whatever happens.
+ */
+#define GUEST_KO	"/lib/xepoll/xepoll.ko"
+#define PARAM		"/sys/module/xepoll/parameters/max_user_watches"
+
+static int reload(const char *params)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rmmod xepoll && insmod " GUEST_KO " %s",
+		 params);
+	return system(cmd);
+}
+
+TEST(module_parameter_sets_limit_at_load)
+{
+	long with_param, negative, plain;
+
+	if (geteuid())
+		SKIP(return, "reloading the module needs root; the root run covers it");
+	if (access(GUEST_KO, R_OK))
+		SKIP(return, "no %s: not in the test guest", GUEST_KO);
+
+	with_param = reload("max_user_watches=1234") ? -2 : read_long(XEP_KNOB);
+	negative = reload("max_user_watches=-1") ? -2 : read_long(XEP_KNOB);
+	plain = reload("") ? -2 : read_long(XEP_KNOB);
+	if (access(XEP_KNOB, F_OK))
+		system("insmod " GUEST_KO);
+
+	EXPECT_EQ(1234, with_param);
+	EXPECT_EQ(saved_xep, negative);
+	EXPECT_EQ(saved_xep, plain);
+	EXPECT_EQ(saved_xep, read_long(PARAM));
+}
+
 /* The value the module computed at load, and epoll's at boot. */
 TEST(default_is_epolls_formula)
 {
