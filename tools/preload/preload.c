@@ -481,12 +481,12 @@ int epoll_create1(int flags)
  */
 static int inherited(int ret, int epfd)
 {
-	int expected = MODE_UNDECIDED;
+	int err = errno, expected = MODE_UNDECIDED;
 
-	if (ret >= 0 || errno != EINVAL || atomic_load(&mode) != MODE_UNDECIDED ||
-	    ioctl(epfd, XEPOLL_IOC_CLOSE, -1) == 0 || errno != EBADF) {
-		if (ret < 0)
-			errno = EINVAL;
+	if (ret >= 0 || err != EINVAL || atomic_load(&mode) != MODE_UNDECIDED)
+		return 0;
+	if (ioctl(epfd, XEPOLL_IOC_CLOSE, -1) == 0 || errno != EBADF) {
+		errno = err;
 		return 0;
 	}
 	atomic_compare_exchange_strong(&mode, &expected, MODE_XEPOLL);
