@@ -10,7 +10,8 @@
 #
 # Groups:
 #   build   the module and the tools, for the default kernel
-#   check   everything make check, make lint and make run use
+#   check   everything make check, make lint and make run use, including
+#           the unmodified epoll programs preload_test.sh runs in the guest
 set -euo pipefail
 
 pkgs_build=(gcc make libc6-dev kmod linux-headers-amd64)
@@ -19,7 +20,8 @@ pkgs_check=("${pkgs_build[@]}"
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.12
 	qemu-system-x86 busybox-static cpio gzip xz-utils
-	sparse)
+	sparse
+	redis-server redis-tools memcached)
 
 want=()
 for group in "$@"; do
