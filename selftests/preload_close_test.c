@@ -303,7 +303,10 @@ TEST_F(pair, cached_descriptor_is_not_the_programs)
 #endif
 }
 
-/* close_range() over everything closes the cache too: nothing is left. */
+/*
+ * close_range() and closefrom() over everything close the interposer's
+ * descriptor too: nothing is left open.
+ */
 TEST(close_range_leaves_nothing_open)
 {
 	int sv[2], epfd = epoll_create1(0), fd, left = 0;
@@ -314,12 +317,26 @@ TEST(close_range_leaves_nothing_open)
 	ASSERT_LE(0, epfd);
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	ASSERT_EQ(0, epoll_ctl(epfd, EPOLL_CTL_ADD, sv[0], &ev));
+	/* A child closes everything but stdio and sv[1], then counts. */
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		/* The child closes everything but stdio and sv[1]. */
 		if (dup2(sv[1], 3) != 3 || close_range(4, ~0U, 0))
 			_exit(10);
+		for (fd = 4; fd < 4096; fd++)
+			if (fcntl(fd, F_GETFD) >= 0)
+				left++;
+		_exit(left ? 11 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	/* The same with closefrom(). */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (dup2(sv[1], 3) != 3)
+			_exit(10);
+		closefrom(4);
 		for (fd = 4; fd < 4096; fd++)
 			if (fcntl(fd, F_GETFD) >= 0)
 				left++;

@@ -383,11 +383,14 @@ int close_range(unsigned int first, unsigned int last, int flags)
 
 void closefrom(int lowfd)
 {
-	if (!xepoll_active() || lowfd < 0) {
-		RESOLVE(closefrom);
+	RESOLVE(closefrom);
+	if (!xepoll_active() && real_closefrom) {
 		real_closefrom(lowfd);
 		return;
 	}
+	/* As glibc's: a negative lowfd is 0. */
+	if (lowfd < 0)
+		lowfd = 0;
 	xclose_range((unsigned int)lowfd, ~0U, 0);
 }
 
