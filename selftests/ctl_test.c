@@ -62,14 +62,6 @@ static int ctl(const struct backend *be, int epfd, int op, int fd,
 	return be->ctl(epfd, op, fd, &ev);
 }
 
-/* The call fails with @err, and errno says so. */
-#define EXPECT_ERRNO(err, call) do {					\
-	errno = 0;							\
-	EXPECT_EQ(-1, (call));						\
-	EXPECT_EQ(err, errno) TH_LOG("errno %d (%s), expected %s",	\
-				     errno, strerror(errno), #err);	\
-} while (0)
-
 /* How many events are ready now, into @evs (at most 8). */
 static int poll_now(const struct backend *be, int epfd, struct epoll_event *evs)
 {

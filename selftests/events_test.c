@@ -55,14 +55,6 @@ FIXTURE_TEARDOWN(events)
 	close(self->epfd);
 }
 
-static int add(const struct backend *be, int epfd, int fd, uint32_t events,
-	       uint64_t data)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = data };
-
-	return be->ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 static int mod(const struct backend *be, int epfd, int fd, uint32_t events,
 	       uint64_t data)
 {
@@ -128,7 +120,7 @@ TEST_F(events, nothing_ready_reports_nothing)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[0], EPOLLIN, 1));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	close(p[0]);
 	close(p[1]);
@@ -141,7 +133,7 @@ TEST_F(events, pipe_in)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[0], EPOLLIN, 7));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[0], EPOLLIN, 7));
 	ASSERT_EQ(1, write(p[1], "x", 1));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
 	EXPECT_EQ(EV(EPOLLIN), ev.events);
@@ -157,7 +149,7 @@ TEST_F(events, pipe_out)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[1], EPOLLOUT, 3));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[1], EPOLLOUT, 3));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
 	EXPECT_EQ(EV(EPOLLOUT), ev.events);
 	EXPECT_EQ(3, ev.data.u64);
@@ -174,11 +166,11 @@ TEST_F(events, unasked_events_not_reported)
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	/* The write end is writable, never readable. */
-	ASSERT_EQ(0, add(be, self->epfd, p[1], EPOLLIN | EPOLLPRI, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[1], EPOLLIN | EPOLLPRI, 1));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	/* The read end with data, asked only for EPOLLOUT. */
 	ASSERT_EQ(1, write(p[1], "x", 1));
-	ASSERT_EQ(0, add(be, self->epfd, p[0], EPOLLOUT, 2));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[0], EPOLLOUT, 2));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	close(p[0]);
 	close(p[1]);
@@ -192,7 +184,7 @@ TEST_F(events, hup_reported_unasked)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[0], 0, 5));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[0], 0, 5));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	ASSERT_EQ(0, close(p[1]));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
@@ -212,7 +204,7 @@ TEST_F(events, hup_with_data)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[0], EPOLLIN, 5));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[0], EPOLLIN, 5));
 	ASSERT_EQ(1, write(p[1], "x", 1));
 	ASSERT_EQ(0, close(p[1]));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
@@ -228,7 +220,7 @@ TEST_F(events, err_reported_unasked)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[1], 0, 9));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[1], 0, 9));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	ASSERT_EQ(0, close(p[0]));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
@@ -246,7 +238,7 @@ TEST_F(events, err_with_out)
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	ASSERT_EQ(0, close(p[0]));
-	ASSERT_EQ(0, add(be, self->epfd, p[1], EPOLLOUT, 9));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[1], EPOLLOUT, 9));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
 	EXPECT_EQ(EV(EPOLLOUT | EPOLLERR), ev.events);
 	close(p[1]);
@@ -261,8 +253,8 @@ TEST_F(events, rdhup)
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sw));
-	ASSERT_EQ(0, add(be, self->epfd, sv[0], EPOLLRDHUP, 1));
-	ASSERT_EQ(0, add(be, self->epfd, sw[0], EPOLLOUT, 2));
+	ASSERT_EQ(0, backend_add(be, self->epfd, sv[0], EPOLLRDHUP, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, sw[0], EPOLLOUT, 2));
 	/* sw[0] is writable; take that out of the way with MOD. */
 	ASSERT_EQ(0, mod(be, self->epfd, sw[0], EPOLLPRI, 2));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
@@ -293,7 +285,7 @@ TEST_F(events, rdnorm_wrnorm)
 	int sv[2];
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	ASSERT_EQ(0, add(be, self->epfd, sv[0], EPOLLRDNORM, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, sv[0], EPOLLRDNORM, 1));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	ASSERT_EQ(1, write(sv[1], "x", 1));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
@@ -315,7 +307,7 @@ TEST_F(events, wrband)
 	int sv[2];
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv));
-	ASSERT_EQ(0, add(be, self->epfd, sv[0], EPOLLWRBAND, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, sv[0], EPOLLWRBAND, 1));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
 	EXPECT_EQ(EV(EPOLLWRBAND), ev.events);
 	ASSERT_EQ(0, mod(be, self->epfd, sv[0], EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND, 2));
@@ -336,7 +328,7 @@ TEST_F(events, pri_tcp_urgent)
 	int c, s;
 
 	ASSERT_EQ(0, tcp_pair(&c, &s, NULL)) TH_LOG("tcp_pair: %s", strerror(errno));
-	ASSERT_EQ(0, add(be, self->epfd, s, EPOLLPRI | EPOLLRDBAND, 4));
+	ASSERT_EQ(0, backend_add(be, self->epfd, s, EPOLLPRI | EPOLLRDBAND, 4));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	ASSERT_EQ(1, send(c, "!", 1, MSG_OOB));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
@@ -355,8 +347,8 @@ TEST_F(events, msg_never_reported)
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	ASSERT_EQ(1, write(p[1], "x", 1));
-	ASSERT_EQ(0, add(be, self->epfd, p[0], EPOLLMSG, 1));
-	ASSERT_EQ(0, add(be, self->epfd, p[1], EPOLLMSG, 2));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[0], EPOLLMSG, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[1], EPOLLMSG, 2));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	close(p[0]);
 	close(p[1]);
@@ -371,7 +363,7 @@ TEST_F(events, level_triggered_rereports)
 	int p[2], i;
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[0], EPOLLIN, 1));
 	ASSERT_EQ(2, write(p[1], "xy", 2));
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
@@ -396,7 +388,7 @@ TEST_F(events, edge_triggered_once_per_edge)
 
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, efd);
-	ASSERT_EQ(0, add(be, self->epfd, efd, EPOLLIN | EPOLLET, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, efd, EPOLLIN | EPOLLET, 1));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 
 	ASSERT_EQ(8, write(efd, &one, 8));
@@ -422,7 +414,7 @@ TEST_F(events, edge_triggered_ready_at_add)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[1], EPOLLOUT | EPOLLET, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[1], EPOLLOUT | EPOLLET, 1));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
 	EXPECT_EQ(EV(EPOLLOUT), ev.events);
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
@@ -443,7 +435,7 @@ TEST_F(events, oneshot_until_mod)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[0], EPOLLIN | EPOLLONESHOT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[0], EPOLLIN | EPOLLONESHOT, 1));
 	ASSERT_EQ(1, write(p[1], "x", 1));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
 	EXPECT_EQ(EV(EPOLLIN), ev.events);
@@ -455,7 +447,7 @@ TEST_F(events, oneshot_until_mod)
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 
 	/* A disarmed registration is still registered. */
-	EXPECT_EQ(-1, add(be, self->epfd, p[0], EPOLLIN, 1));
+	EXPECT_EQ(-1, backend_add(be, self->epfd, p[0], EPOLLIN, 1));
 	EXPECT_EQ(EEXIST, errno);
 
 	/* MOD re-arms, once more. */
@@ -477,7 +469,7 @@ TEST_F(events, oneshot_edge_triggered)
 
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, efd);
-	ASSERT_EQ(0, add(be, self->epfd, efd, EPOLLIN | EPOLLET | EPOLLONESHOT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, efd, EPOLLIN | EPOLLET | EPOLLONESHOT, 1));
 	ASSERT_EQ(8, write(efd, &one, 8));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
 	ASSERT_EQ(8, write(efd, &one, 8));
@@ -502,7 +494,7 @@ TEST_F(events, data_returned_unchanged)
 	int p[2];
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, p[1], EPOLLOUT, values[0]));
+	ASSERT_EQ(0, backend_add(be, self->epfd, p[1], EPOLLOUT, values[0]));
 	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
 		ASSERT_EQ(0, mod(be, self->epfd, p[1], EPOLLOUT, values[i]));
 		ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
@@ -533,8 +525,8 @@ TEST_F(events, fairness_round_robin)
 	ASSERT_EQ(0, pipe2(a, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(b, O_CLOEXEC));
 	ASSERT_EQ(0, pipe2(c, O_CLOEXEC));
-	ASSERT_EQ(0, add(be, self->epfd, a[1], EPOLLOUT, 1));
-	ASSERT_EQ(0, add(be, self->epfd, b[1], EPOLLOUT, 2));
+	ASSERT_EQ(0, backend_add(be, self->epfd, a[1], EPOLLOUT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, b[1], EPOLLOUT, 2));
 	for (i = 0; i < 10; i++) {
 		ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
 		ASSERT_TRUE(ev.data.u64 == 1 || ev.data.u64 == 2);
@@ -547,7 +539,7 @@ TEST_F(events, fairness_round_robin)
 	EXPECT_EQ(5, seen[2]);
 
 	/* A third joins at the back and takes its turn. */
-	ASSERT_EQ(0, add(be, self->epfd, c[1], EPOLLOUT, 3));
+	ASSERT_EQ(0, backend_add(be, self->epfd, c[1], EPOLLOUT, 3));
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < 9; i++) {
 		ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
@@ -576,7 +568,7 @@ TEST_F(events, ready_order_fifo)
 	for (i = 0; i < 3; i++) {
 		efd[i] = eventfd(0, EFD_CLOEXEC);
 		ASSERT_LE(0, efd[i]);
-		ASSERT_EQ(0, add(be, self->epfd, efd[i], EPOLLIN | EPOLLET, 10 + i));
+		ASSERT_EQ(0, backend_add(be, self->epfd, efd[i], EPOLLIN | EPOLLET, 10 + i));
 	}
 	ASSERT_EQ(8, write(efd[2], &one, 8));
 	ASSERT_EQ(8, write(efd[0], &one, 8));
@@ -599,7 +591,7 @@ TEST_F(events, eventfd_in_out)
 
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, efd);
-	ASSERT_EQ(0, add(be, self->epfd, efd, EPOLLIN | EPOLLOUT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, efd, EPOLLIN | EPOLLOUT, 1));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
 	EXPECT_EQ(EV(EPOLLOUT), ev.events);
 	ASSERT_EQ(8, write(efd, &v, 8));
@@ -627,7 +619,7 @@ TEST_F(events, timerfd_expiry)
 
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	ASSERT_LE(0, tfd);
-	ASSERT_EQ(0, add(be, self->epfd, tfd, EPOLLIN, 42));
+	ASSERT_EQ(0, backend_add(be, self->epfd, tfd, EPOLLIN, 42));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	ASSERT_EQ(0, timerfd_settime(tfd, 0, &its, NULL));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
@@ -652,7 +644,7 @@ TEST_F(events, tcp_loopback)
 	ASSERT_EQ(0, tcp_pair(&c, &s, &l)) TH_LOG("tcp_pair: %s", strerror(errno));
 
 	/* The listener is readable when a connection waits to be accepted. */
-	ASSERT_EQ(0, add(be, self->epfd, l, EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, l, EPOLLIN, 1));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&sin, &len));
 	c2 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -664,7 +656,7 @@ TEST_F(events, tcp_loopback)
 	ASSERT_EQ(0, be->ctl(self->epfd, EPOLL_CTL_DEL, l, NULL));
 
 	/* A connected socket is writable, readable once data arrives. */
-	ASSERT_EQ(0, add(be, self->epfd, s, EPOLLIN | EPOLLOUT | EPOLLRDHUP, 2));
+	ASSERT_EQ(0, backend_add(be, self->epfd, s, EPOLLIN | EPOLLOUT | EPOLLRDHUP, 2));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, 0));
 	EXPECT_EQ(EV(EPOLLOUT), ev.events);
 	ASSERT_EQ(0, mod(be, self->epfd, s, EPOLLIN | EPOLLRDHUP, 2));
@@ -699,7 +691,7 @@ TEST_F(events, tcp_reset_err)
 	int c, s;
 
 	ASSERT_EQ(0, tcp_pair(&c, &s, NULL)) TH_LOG("tcp_pair: %s", strerror(errno));
-	ASSERT_EQ(0, add(be, self->epfd, s, EPOLLPRI, 6));
+	ASSERT_EQ(0, backend_add(be, self->epfd, s, EPOLLPRI, 6));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	/* close() with a zero linger time sends a reset. */
 	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
@@ -724,7 +716,7 @@ TEST_F(events, signalfd_pending)
 	ASSERT_EQ(0, sigprocmask(SIG_BLOCK, &set, NULL));
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	ASSERT_LE(0, sfd);
-	ASSERT_EQ(0, add(be, self->epfd, sfd, EPOLLIN, 8));
+	ASSERT_EQ(0, backend_add(be, self->epfd, sfd, EPOLLIN, 8));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	ASSERT_EQ(0, raise(SIGUSR1));
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));
@@ -759,7 +751,7 @@ TEST_F(events, pidfd_exit)
 	close(pipefd[0]);
 	pfd = syscall(SYS_pidfd_open, pid, 0);
 	ASSERT_LE(0, pfd) TH_LOG("pidfd_open: %s", strerror(errno));
-	ASSERT_EQ(0, add(be, self->epfd, pfd, EPOLLIN, 12));
+	ASSERT_EQ(0, backend_add(be, self->epfd, pfd, EPOLLIN, 12));
 	EXPECT_EQ(0, wait1(be, self->epfd, &ev, 0));
 	close(pipefd[1]);
 	ASSERT_EQ(1, wait1(be, self->epfd, &ev, LONG_MS));

@@ -65,21 +65,6 @@ FIXTURE_TEARDOWN(nest)
 	close(self->p[1]);
 }
 
-#define EXPECT_ERRNO(err, call) do {					\
-	errno = 0;							\
-	EXPECT_EQ(-1, (call));						\
-	EXPECT_EQ(err, errno) TH_LOG("errno %d (%s), expected %s",	\
-				     errno, strerror(errno), #err);	\
-} while (0)
-
-static int add(const struct backend *be, int epfd, int fd, uint32_t events,
-	       uint64_t data)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = data };
-
-	return be->ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 static int del(const struct backend *be, int epfd, int fd)
 {
 	return be->ctl(epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -108,7 +93,7 @@ TEST_F(nest, poll_instance)
 	int epfd = self->ep[0];
 	char c;
 
-	ASSERT_EQ(0, add(be, epfd, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, epfd, self->p[0], EPOLLIN, 1));
 	EXPECT_EQ(0, poll_in(epfd, 0));
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
 	EXPECT_EQ(POLLIN, poll_in(epfd, LONG_MS));
@@ -128,7 +113,7 @@ TEST_F(nest, poll_instance_wakes)
 
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	ASSERT_LE(0, tfd);
-	ASSERT_EQ(0, add(be, self->ep[0], tfd, EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, self->ep[0], tfd, EPOLLIN, 1));
 	ASSERT_EQ(0, timerfd_settime(tfd, 0, &its, NULL));
 	EXPECT_EQ(POLLIN, poll_in(self->ep[0], LONG_MS));
 	close(tfd);
@@ -141,7 +126,7 @@ TEST_F(nest, select_instance)
 	struct timeval tv = { 0 };
 	fd_set rfds, wfds;
 
-	ASSERT_EQ(0, add(be, epfd, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, epfd, self->p[0], EPOLLIN, 1));
 	FD_ZERO(&rfds);
 	FD_SET(epfd, &rfds);
 	EXPECT_EQ(0, select(epfd + 1, &rfds, NULL, NULL, &tv));
@@ -167,8 +152,8 @@ TEST_F(nest, native_epoll_watches_instance)
 
 	outer = epoll_create1(EPOLL_CLOEXEC);
 	ASSERT_LE(0, outer);
-	ASSERT_EQ(0, add(be, self->ep[0], self->p[0], EPOLLIN, 1));
-	ASSERT_EQ(0, add(&backend_epoll, outer, self->ep[0], EPOLLIN, 77));
+	ASSERT_EQ(0, backend_add(be, self->ep[0], self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(&backend_epoll, outer, self->ep[0], EPOLLIN, 77));
 	EXPECT_EQ(0, wait1(&backend_epoll, outer, &ev, 0));
 
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
@@ -191,8 +176,8 @@ TEST_F(nest, instance_watches_instance)
 	struct epoll_event ev;
 	char c;
 
-	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
-	ASSERT_EQ(0, add(be, outer, inner, EPOLLIN, 2));
+	ASSERT_EQ(0, backend_add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, outer, inner, EPOLLIN, 2));
 	EXPECT_EQ(0, wait1(be, outer, &ev, 0));
 
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
@@ -209,7 +194,7 @@ TEST_F(nest, instance_watches_instance)
 
 	/* An instance is never writable. */
 	ASSERT_EQ(0, del(be, outer, inner));
-	ASSERT_EQ(0, add(be, outer, inner, EPOLLOUT, 3));
+	ASSERT_EQ(0, backend_add(be, outer, inner, EPOLLOUT, 3));
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
 	EXPECT_EQ(0, wait1(be, outer, &ev, 0));
 }
@@ -221,8 +206,8 @@ TEST_F(nest, edge_triggered_on_instance)
 	int outer = self->ep[1], inner = self->ep[0];
 	struct epoll_event ev;
 
-	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
-	ASSERT_EQ(0, add(be, outer, inner, EPOLLIN | EPOLLET, 2));
+	ASSERT_EQ(0, backend_add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, outer, inner, EPOLLIN | EPOLLET, 2));
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
 	ASSERT_EQ(1, wait1(be, outer, &ev, LONG_MS));
 	EXPECT_EQ(2, ev.data.u64);
@@ -242,9 +227,9 @@ TEST_F(nest, nested_wait_wakes)
 
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	ASSERT_LE(0, tfd);
-	ASSERT_EQ(0, add(be, self->ep[0], tfd, EPOLLIN, 1));
-	ASSERT_EQ(0, add(be, self->ep[1], self->ep[0], EPOLLIN, 2));
-	ASSERT_EQ(0, add(be, self->ep[2], self->ep[1], EPOLLIN, 3));
+	ASSERT_EQ(0, backend_add(be, self->ep[0], tfd, EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, self->ep[1], self->ep[0], EPOLLIN, 2));
+	ASSERT_EQ(0, backend_add(be, self->ep[2], self->ep[1], EPOLLIN, 3));
 	ASSERT_EQ(0, timerfd_settime(tfd, 0, &its, NULL));
 	ASSERT_EQ(1, wait1(be, self->ep[2], &ev, LONG_MS));
 	EXPECT_EQ(3, ev.data.u64);
@@ -257,20 +242,20 @@ TEST_F(nest, loop_refused)
 	int a = self->ep[0], b = self->ep[1], c = self->ep[2];
 
 	/* a -> b, then b -> a. */
-	ASSERT_EQ(0, add(be, a, b, EPOLLIN, 1));
-	EXPECT_ERRNO(ELOOP, add(be, b, a, EPOLLIN, 2));
+	ASSERT_EQ(0, backend_add(be, a, b, EPOLLIN, 1));
+	EXPECT_ERRNO(ELOOP, backend_add(be, b, a, EPOLLIN, 2));
 	/* a -> b -> c, then c -> a. */
-	ASSERT_EQ(0, add(be, b, c, EPOLLIN, 3));
-	EXPECT_ERRNO(ELOOP, add(be, c, a, EPOLLIN, 4));
-	EXPECT_ERRNO(ELOOP, add(be, c, b, EPOLLIN, 4));
+	ASSERT_EQ(0, backend_add(be, b, c, EPOLLIN, 3));
+	EXPECT_ERRNO(ELOOP, backend_add(be, c, a, EPOLLIN, 4));
+	EXPECT_ERRNO(ELOOP, backend_add(be, c, b, EPOLLIN, 4));
 	/* A shortcut is no loop: a -> c directly as well. */
-	EXPECT_EQ(0, add(be, a, c, EPOLLIN, 5));
+	EXPECT_EQ(0, backend_add(be, a, c, EPOLLIN, 5));
 	/* An existing link is EEXIST, not ELOOP. */
-	EXPECT_ERRNO(EEXIST, add(be, a, b, EPOLLIN, 6));
+	EXPECT_ERRNO(EEXIST, backend_add(be, a, b, EPOLLIN, 6));
 	/* Once the link goes, the other direction is fine. */
 	ASSERT_EQ(0, del(be, a, b));
 	ASSERT_EQ(0, del(be, a, c));
-	EXPECT_EQ(0, add(be, c, a, EPOLLIN, 7));
+	EXPECT_EQ(0, backend_add(be, c, a, EPOLLIN, 7));
 }
 
 /* A loop through a dup of an instance is a loop too. */
@@ -281,8 +266,8 @@ TEST_F(nest, loop_through_dup_refused)
 	int adup = dup(a);
 
 	ASSERT_LE(0, adup);
-	ASSERT_EQ(0, add(be, a, b, EPOLLIN, 1));
-	EXPECT_ERRNO(ELOOP, add(be, b, adup, EPOLLIN, 2));
+	ASSERT_EQ(0, backend_add(be, a, b, EPOLLIN, 1));
+	EXPECT_ERRNO(ELOOP, backend_add(be, b, adup, EPOLLIN, 2));
 	close(adup);
 }
 
@@ -296,11 +281,11 @@ TEST_F(nest, depth_limit_bottom_up)
 	struct epoll_event ev;
 	int i;
 
-	ASSERT_EQ(0, add(be, self->ep[0], self->p[0], EPOLLIN, 100));
+	ASSERT_EQ(0, backend_add(be, self->ep[0], self->p[0], EPOLLIN, 100));
 	for (i = 1; i < MAX_CHAIN; i++)
-		ASSERT_EQ(0, add(be, self->ep[i], self->ep[i - 1], EPOLLIN, i))
+		ASSERT_EQ(0, backend_add(be, self->ep[i], self->ep[i - 1], EPOLLIN, i))
 			TH_LOG("link %d: %s", i, strerror(errno));
-	EXPECT_ERRNO(ELOOP, add(be, self->ep[MAX_CHAIN], self->ep[MAX_CHAIN - 1],
+	EXPECT_ERRNO(ELOOP, backend_add(be, self->ep[MAX_CHAIN], self->ep[MAX_CHAIN - 1],
 				EPOLLIN, MAX_CHAIN));
 
 	/* Events travel the whole chain. */
@@ -317,12 +302,12 @@ TEST_F(nest, depth_limit_top_down)
 	int i;
 
 	for (i = 1; i < MAX_CHAIN; i++)
-		ASSERT_EQ(0, add(be, self->ep[i - 1], self->ep[i], EPOLLIN, i))
+		ASSERT_EQ(0, backend_add(be, self->ep[i - 1], self->ep[i], EPOLLIN, i))
 			TH_LOG("link %d: %s", i, strerror(errno));
-	EXPECT_ERRNO(ELOOP, add(be, self->ep[MAX_CHAIN - 1], self->ep[MAX_CHAIN],
+	EXPECT_ERRNO(ELOOP, backend_add(be, self->ep[MAX_CHAIN - 1], self->ep[MAX_CHAIN],
 				EPOLLIN, MAX_CHAIN));
 	/* A file at the bottom is no link between instances. */
-	EXPECT_EQ(0, add(be, self->ep[MAX_CHAIN - 1], self->p[0], EPOLLIN, 0));
+	EXPECT_EQ(0, backend_add(be, self->ep[MAX_CHAIN - 1], self->p[0], EPOLLIN, 0));
 }
 
 /* And when two chains are joined in the middle. */
@@ -332,20 +317,20 @@ TEST_F(nest, depth_limit_join)
 	int *ep = self->ep;
 
 	/* ep0 -> ep1 -> ep2, and ep3 -> ep4 -> ep5. */
-	ASSERT_EQ(0, add(be, ep[0], ep[1], EPOLLIN, 1));
-	ASSERT_EQ(0, add(be, ep[1], ep[2], EPOLLIN, 2));
-	ASSERT_EQ(0, add(be, ep[3], ep[4], EPOLLIN, 3));
-	ASSERT_EQ(0, add(be, ep[4], ep[5], EPOLLIN, 4));
+	ASSERT_EQ(0, backend_add(be, ep[0], ep[1], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, ep[1], ep[2], EPOLLIN, 2));
+	ASSERT_EQ(0, backend_add(be, ep[3], ep[4], EPOLLIN, 3));
+	ASSERT_EQ(0, backend_add(be, ep[4], ep[5], EPOLLIN, 4));
 	/* ep2 -> ep3 would make 5 links. */
-	EXPECT_ERRNO(ELOOP, add(be, ep[2], ep[3], EPOLLIN, 5));
+	EXPECT_ERRNO(ELOOP, backend_add(be, ep[2], ep[3], EPOLLIN, 5));
 	/* ep2 -> ep4 makes 4. */
-	EXPECT_EQ(0, add(be, ep[2], ep[4], EPOLLIN, 6));
+	EXPECT_EQ(0, backend_add(be, ep[2], ep[4], EPOLLIN, 6));
 	/* Now ep3 -> ep4 -> ep5 sits at the bottom of a 4-link chain... */
-	EXPECT_ERRNO(ELOOP, add(be, ep[5], ep[6], EPOLLIN, 7));
+	EXPECT_ERRNO(ELOOP, backend_add(be, ep[5], ep[6], EPOLLIN, 7));
 	/* ... and ep0 heads it: nothing more above. */
-	EXPECT_ERRNO(ELOOP, add(be, ep[6], ep[0], EPOLLIN, 8));
+	EXPECT_ERRNO(ELOOP, backend_add(be, ep[6], ep[0], EPOLLIN, 8));
 	/* A branch of the same length is fine. */
-	EXPECT_EQ(0, add(be, ep[3], ep[6], EPOLLIN, 9));
+	EXPECT_EQ(0, backend_add(be, ep[3], ep[6], EPOLLIN, 9));
 }
 
 /* A ready file added to (or re-armed in) the inner instance wakes the outer. */
@@ -355,9 +340,9 @@ TEST_F(nest, add_and_mod_wake_outer)
 	int outer = self->ep[1], inner = self->ep[0];
 	struct epoll_event ev = { .events = EPOLLOUT | EPOLLONESHOT };
 
-	ASSERT_EQ(0, add(be, outer, inner, EPOLLIN | EPOLLET, 2));
+	ASSERT_EQ(0, backend_add(be, outer, inner, EPOLLIN | EPOLLET, 2));
 	EXPECT_EQ(0, wait1(be, outer, &ev, 0));
-	ASSERT_EQ(0, add(be, inner, self->p[1], EPOLLOUT | EPOLLONESHOT, 1));
+	ASSERT_EQ(0, backend_add(be, inner, self->p[1], EPOLLOUT | EPOLLONESHOT, 1));
 	ASSERT_EQ(1, wait1(be, outer, &ev, LONG_MS));
 	EXPECT_EQ(2, ev.data.u64);
 	EXPECT_EQ(0, wait1(be, outer, &ev, 0));
@@ -379,8 +364,8 @@ TEST_F(nest, instance_reports_in_rdnorm)
 	struct epoll_event ev;
 
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
-	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
-	ASSERT_EQ(0, add(be, outer, inner, EPOLLIN | EPOLLRDNORM | EPOLLPRI |
+	ASSERT_EQ(0, backend_add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, outer, inner, EPOLLIN | EPOLLRDNORM | EPOLLPRI |
 			 EPOLLOUT | EPOLLRDHUP, 2));
 	ASSERT_EQ(1, wait1(be, outer, &ev, 0));
 	EXPECT_EQ(EV(EPOLLIN | EPOLLRDNORM), ev.events);
@@ -397,8 +382,8 @@ TEST_F(nest, instance_wakes_with_epollin_key)
 	int outer = self->ep[1], inner = self->ep[0];
 	struct epoll_event ev;
 
-	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
-	ASSERT_EQ(0, add(be, outer, inner, EPOLLRDNORM, 2));
+	ASSERT_EQ(0, backend_add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, outer, inner, EPOLLRDNORM, 2));
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
 	/* The inner is ready, the outer was not told. */
 	ASSERT_EQ(1, wait1(be, inner, &ev, LONG_MS));
@@ -419,17 +404,17 @@ TEST_F(nest, two_outers_one_inner)
 	int inner = self->ep[0];
 	struct epoll_event ev;
 
-	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
-	ASSERT_EQ(0, add(be, self->ep[1], inner, EPOLLIN | EPOLLET, 2));
-	ASSERT_EQ(0, add(be, self->ep[2], inner, EPOLLIN | EPOLLET, 3));
+	ASSERT_EQ(0, backend_add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, self->ep[1], inner, EPOLLIN | EPOLLET, 2));
+	ASSERT_EQ(0, backend_add(be, self->ep[2], inner, EPOLLIN | EPOLLET, 3));
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
 	ASSERT_EQ(1, wait1(be, self->ep[1], &ev, LONG_MS));
 	EXPECT_EQ(2, ev.data.u64);
 	ASSERT_EQ(1, wait1(be, self->ep[2], &ev, LONG_MS));
 	EXPECT_EQ(3, ev.data.u64);
 	/* A diamond is no loop. */
-	EXPECT_EQ(0, add(be, self->ep[3], self->ep[1], EPOLLIN, 4));
-	EXPECT_EQ(0, add(be, self->ep[3], self->ep[2], EPOLLIN, 5));
+	EXPECT_EQ(0, backend_add(be, self->ep[3], self->ep[1], EPOLLIN, 4));
+	EXPECT_EQ(0, backend_add(be, self->ep[3], self->ep[2], EPOLLIN, 5));
 }
 
 /* Closing the last descriptor of a watched instance removes it. */
@@ -440,8 +425,8 @@ TEST_F(nest, close_watched_instance)
 	struct epoll_event ev;
 
 	ASSERT_EQ(1, write(self->p[1], "x", 1));
-	ASSERT_EQ(0, add(be, inner, self->p[0], EPOLLIN, 1));
-	ASSERT_EQ(0, add(be, outer, inner, EPOLLIN, 2));
+	ASSERT_EQ(0, backend_add(be, inner, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, outer, inner, EPOLLIN, 2));
 	ASSERT_EQ(1, wait1(be, outer, &ev, 0));
 	ASSERT_EQ(0, be->close_watched(outer, inner));
 	/* The teardown must not close the number again. */

@@ -63,21 +63,6 @@ FIXTURE_TEARDOWN(wait)
 	close(self->p[1]);
 }
 
-#define EXPECT_ERRNO(err, call) do {					\
-	errno = 0;							\
-	EXPECT_EQ(-1, (call));						\
-	EXPECT_EQ(err, errno) TH_LOG("errno %d (%s), expected %s",	\
-				     errno, strerror(errno), #err);	\
-} while (0)
-
-static int add(const struct backend *be, int epfd, int fd, uint32_t events,
-	       uint64_t data)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = data };
-
-	return be->ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 static int64_t now_ns(void)
 {
 	struct timespec ts;
@@ -190,7 +175,7 @@ TEST_F(wait, efault_events)
 	EXPECT_ERRNO(EFAULT, be->wait(self->epfd, KERNEL_PTR, 1, LONG_MS));
 
 	/* Unmapped: EFAULT when an event is to be written... */
-	ASSERT_EQ(0, add(be, self->epfd, self->p[1], EPOLLOUT | EPOLLET, 7));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[1], EPOLLOUT | EPOLLET, 7));
 	EXPECT_ERRNO(EFAULT, be->wait(self->epfd, (struct epoll_event *)1, 1, 0));
 	EXPECT_ERRNO(EFAULT, be->wait(self->epfd, NULL, 4, LONG_MS));
 	/* ... and the event is not lost, even edge-triggered. */
@@ -218,7 +203,7 @@ TEST_F(wait, timeout_zero_returns_at_once)
 	struct epoll_event ev;
 	int64_t t0 = now_ns();
 
-	ASSERT_EQ(0, add(be, self->epfd, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[0], EPOLLIN, 1));
 	EXPECT_EQ(0, be->wait(self->epfd, &ev, 1, 0));
 	EXPECT_EQ(0, be->pwait(self->epfd, &ev, 1, 0, NULL));
 	EXPECT_GT(SLOW_NS, now_ns() - t0);
@@ -230,7 +215,7 @@ TEST_F(wait, timeout_positive)
 	struct epoll_event ev;
 	int64_t t0, dt;
 
-	ASSERT_EQ(0, add(be, self->epfd, self->p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[0], EPOLLIN, 1));
 	t0 = now_ns();
 	EXPECT_EQ(0, be->wait(self->epfd, &ev, 1, 150));
 	dt = now_ns() - t0;
@@ -245,7 +230,7 @@ TEST_F(wait, timeout_ready_returns_at_once)
 	struct epoll_event ev;
 	int64_t t0 = now_ns();
 
-	ASSERT_EQ(0, add(be, self->epfd, self->p[1], EPOLLOUT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[1], EPOLLOUT, 1));
 	EXPECT_EQ(1, be->wait(self->epfd, &ev, 1, INT_MAX));
 	EXPECT_EQ(1, be->wait(self->epfd, &ev, 1, -1));
 	EXPECT_GT(SLOW_NS, now_ns() - t0);
@@ -262,7 +247,7 @@ TEST_F(wait, timeout_infinite)
 
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	ASSERT_LE(0, tfd);
-	ASSERT_EQ(0, add(be, self->epfd, tfd, EPOLLIN, 5));
+	ASSERT_EQ(0, backend_add(be, self->epfd, tfd, EPOLLIN, 5));
 	t0 = now_ns();
 	ASSERT_EQ(0, timerfd_settime(tfd, 0, &its, NULL));
 	ASSERT_EQ(1, be->wait(self->epfd, &ev, 1, -1));
@@ -284,7 +269,7 @@ TEST_F(wait, pwait2_timespec)
 
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	ASSERT_LE(0, tfd);
-	ASSERT_EQ(0, add(be, self->epfd, tfd, EPOLLIN, 5));
+	ASSERT_EQ(0, backend_add(be, self->epfd, tfd, EPOLLIN, 5));
 
 	/* Zero: a poll. */
 	t0 = now_ns();
@@ -325,7 +310,7 @@ TEST_F(wait, pwait2_invalid_timespec)
 	EXPECT_ERRNO(EFAULT, be->pwait2(self->epfd, &ev, 0,
 					(struct timespec *)1, NULL));
 	/* Even with an event ready. */
-	ASSERT_EQ(0, add(be, self->epfd, self->p[1], EPOLLOUT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[1], EPOLLOUT, 1));
 	EXPECT_ERRNO(EINVAL, be->pwait2(self->epfd, &ev, 1, &big, NULL));
 }
 
@@ -425,7 +410,7 @@ TEST_F(wait, pwait_sigmask_restored_after_events)
 	struct epoll_event ev;
 	sigset_t empty;
 
-	ASSERT_EQ(0, add(be, self->epfd, self->p[1], EPOLLOUT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[1], EPOLLOUT, 1));
 	install_handler(SIGUSR1, 0);
 	block(SIGUSR1);
 	sigemptyset(&empty);
@@ -446,7 +431,7 @@ TEST_F(wait, pwait_events_before_signal)
 	struct epoll_event ev;
 	sigset_t empty;
 
-	ASSERT_EQ(0, add(be, self->epfd, self->p[1], EPOLLOUT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[1], EPOLLOUT, 1));
 	install_handler(SIGUSR1, 0);
 	block(SIGUSR1);
 	raise(SIGUSR1);
@@ -497,7 +482,7 @@ TEST_F(wait, no_event_lost_after_eintr)
 	struct epoll_event ev;
 	sigset_t empty;
 
-	ASSERT_EQ(0, add(be, self->epfd, self->p[0], EPOLLIN | EPOLLET, 3));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[0], EPOLLIN | EPOLLET, 3));
 	install_handler(SIGUSR1, 0);
 	block(SIGUSR1);
 	raise(SIGUSR1);
@@ -526,7 +511,7 @@ TEST_F(wait, maxevents_smaller_than_ready)
 	for (i = 0; i < 5; i++) {
 		efd[i] = eventfd(0, EFD_CLOEXEC);
 		ASSERT_LE(0, efd[i]);
-		ASSERT_EQ(0, add(be, self->epfd, efd[i], EPOLLIN | EPOLLET, i));
+		ASSERT_EQ(0, backend_add(be, self->epfd, efd[i], EPOLLIN | EPOLLET, i));
 		ASSERT_EQ(8, write(efd[i], &one, 8));
 	}
 	for (i = 0; i < 3; i++) {
@@ -553,7 +538,7 @@ TEST_F(wait, writes_only_returned_events)
 	const struct backend *be = variant->be;
 	struct epoll_event evs[4];
 
-	ASSERT_EQ(0, add(be, self->epfd, self->p[1], EPOLLOUT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[1], EPOLLOUT, 1));
 	memset(evs, 0xa5, sizeof(evs));
 	ASSERT_EQ(1, be->wait(self->epfd, evs, 4, 0));
 	EXPECT_EQ(1, evs[0].data.u64);
@@ -584,7 +569,7 @@ TEST_F(wait, efault_after_some_events)
 	for (i = 0; i < 2; i++) {
 		efd[i] = eventfd(0, EFD_CLOEXEC);
 		ASSERT_LE(0, efd[i]);
-		ASSERT_EQ(0, add(be, self->epfd, efd[i], EPOLLIN | EPOLLET, 20 + i));
+		ASSERT_EQ(0, backend_add(be, self->epfd, efd[i], EPOLLIN | EPOLLET, 20 + i));
 		ASSERT_EQ(8, write(efd[i], &one, 8));
 	}
 	EXPECT_EQ(1, be->wait(self->epfd, evs, 2, 0));
@@ -611,7 +596,7 @@ TEST_F(wait, maxevents_smaller_level_triggered_rotates)
 
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, pipe2(pipes[i], O_CLOEXEC));
-		ASSERT_EQ(0, add(be, self->epfd, pipes[i][1], EPOLLOUT, i));
+		ASSERT_EQ(0, backend_add(be, self->epfd, pipes[i][1], EPOLLOUT, i));
 	}
 	for (i = 0; i < 3; i++) {
 		memset(evs, 0, sizeof(evs));
@@ -635,7 +620,7 @@ TEST_F(wait, timeout_any_negative_is_infinite)
 
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	ASSERT_LE(0, tfd);
-	ASSERT_EQ(0, add(be, self->epfd, tfd, EPOLLIN, 5));
+	ASSERT_EQ(0, backend_add(be, self->epfd, tfd, EPOLLIN, 5));
 	ASSERT_EQ(0, timerfd_settime(tfd, 0, &its, NULL));
 	EXPECT_EQ(1, be->wait(self->epfd, &ev, 1, -1000));
 	EXPECT_EQ(8, read(tfd, &its, 8));
@@ -651,7 +636,7 @@ TEST_F(wait, pwait2_huge_timespec)
 	struct timespec huge = { .tv_sec = LONG_MAX, .tv_nsec = 999999999L };
 	struct epoll_event ev;
 
-	ASSERT_EQ(0, add(be, self->epfd, self->p[1], EPOLLOUT, 1));
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->p[1], EPOLLOUT, 1));
 	EXPECT_EQ(1, be->pwait2(self->epfd, &ev, 1, &huge, NULL));
 }
 
