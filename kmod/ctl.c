@@ -132,8 +132,12 @@ long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 	if (!file_can_poll(tfile))
 		goto out_fput;
 
-	/* Without the capability, EPOLLWAKEUP is silently dropped. */
-	if (has_event && (events & EPOLLWAKEUP) && !capable(CAP_BLOCK_SUSPEND))
+	/*
+	 * EPOLLWAKEUP is silently dropped without the capability, and on a
+	 * kernel that cannot suspend, as epoll drops it.
+	 */
+	if (has_event && (events & EPOLLWAKEUP) &&
+	    (!IS_ENABLED(CONFIG_PM_SLEEP) || !capable(CAP_BLOCK_SUSPEND)))
 		events &= ~EPOLLWAKEUP;
 
 	ret = -EINVAL;
