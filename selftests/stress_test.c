@@ -7,7 +7,9 @@
  * waits with random timeouts and maxevents, writes and reads on eventfds,
  * pipes and sockets, close() and xepoll_close() of watched descriptors
  * while others use them, dup(), fork(), and instances watching instances.
- * A thread interrupts the workers' waits with signals.
+ * A thread interrupts the workers' waits with signals. Some forked
+ * children leave a signalfd watched by a shared instance behind, whose
+ * wait queue goes away with them (POLLFREE).
  *
  * What must hold throughout:
  * - every call returns success or an errno of the set that call may give
@@ -38,6 +40,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -491,6 +494,31 @@ static void op_private(struct worker *w)
 
 static void run_ops(struct worker *w, int nops);
 
+/*
+ * In a forked child: a shared instance watches a signalfd, whose wait
+ * queue is the child's and goes with it (POLLFREE) while the registration,
+ * which holds the file, stays until the instance is closed.
+ */
+static void watch_signalfd(struct worker *w)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = new_data() };
+	sigset_t set;
+	int sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		FAIL("signalfd: %m");
+		return;
+	}
+	if (xepoll_ctl(inst[xep_rand_below(&w->rnd, NINST)], EPOLL_CTL_ADD, sfd, &ev))
+		FAIL("ADD signalfd: %m");
+	if (xep_rand_below(&w->rnd, 2))
+		raise(SIGUSR2);		/* readable, and a wake-up */
+}
+
 /* fork(): the child works on the inherited descriptors for a while. */
 static void op_fork(struct worker *w)
 {
@@ -512,6 +540,8 @@ static void op_fork(struct worker *w)
 		cw.in_child = true;
 		cw.rnd ^= 0x9e3779b97f4a7c15ULL;
 		before = my_failures;
+		if (xep_rand_below(&cw.rnd, 2))
+			watch_signalfd(&cw);
 		run_ops(&cw, 200);
 		_exit(my_failures != before);
 	}
