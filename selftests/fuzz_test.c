@@ -393,9 +393,13 @@ static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail
 			((char *)(uintptr_t)arg)[usize - 1 - xep_rand_below(&f->rnd, usize - sizeof(w))] = 1;
 	}
 
-	/* A wait with no timeout ends with the next event or SIGALRM. */
+	/*
+	 * A wait with no timeout ends with the next event or SIGALRM, which
+	 * repeats, in case the first one comes before the wait begins.
+	 */
 	if (want == 1 && forever)
-		setitimer(ITIMER_REAL, &(struct itimerval){ .it_value.tv_usec = 20000 }, NULL);
+		setitimer(ITIMER_REAL, &(struct itimerval){ .it_value.tv_usec = 20000,
+						  .it_interval.tv_usec = 20000 }, NULL);
 	ret = xioctl(f->ep, cmd, arg);
 	if (want == 1 && forever)
 		setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
