@@ -14,7 +14,10 @@
  * What must hold throughout:
  * - every call returns success or an errno of the set that call may give
  *   in that situation (exact sets for the descriptors nobody closes, wider
- *   ones for the descriptors that are closed and reused under the call);
+ *   ones for the descriptors that are closed and reused under the call;
+ *   in the second half of the run, churn instances also watch the stable
+ *   descriptors and the shared instances, and an ADD may then meet
+ *   epoll's limit on wake-up paths, EINVAL);
  * - every event carries data that was registered (each registration's
  *   data is a fresh tagged number), real event bits and nothing else, and
  *   the wait writes nothing past the events it returns;
@@ -50,7 +53,7 @@
 #include "xepoll.h"
 #include "xstats.h"
 
-#define NINST		4	/* shared instances, open for the whole run (<= 4) */
+#define NINST		4	/* shared instances, open for the whole run (== 4) */
 #define NCHURN		32	/* descriptors closed and replaced during the run */
 #define NTHREADS	6
 #define NPROCS		2	/* forked workers for the whole run */
@@ -67,6 +70,8 @@ struct shared {
 	atomic_ulong failures;
 	atomic_ulong ops, events, eintr, forks;
 	atomic_int workers_done;
+	/* churn instances watch stable files: more wake-up paths (EINVAL) */
+	atomic_bool churn_watches;
 	/* [i][t]: stable[t] was ever added to inst[i] with EPOLLEXCLUSIVE */
 	atomic_bool excl_ever[4][16];
 };
@@ -85,7 +90,7 @@ static int inst[NINST];
 static struct stable stable[NINST + 8];
 static int nstable;
 static atomic_int churn[NCHURN];
-static double deadline;
+static double deadline, halfway;
 static unsigned long long max_iters;
 static pthread_t threads[NTHREADS];
 
@@ -263,6 +268,8 @@ static void op_ctl_stable(struct worker *w)
 		ok = e == EINVAL;
 	else if (t->kind == K_INST)
 		ok = ERRNO_IN(e, 0, EEXIST, ELOOP, EINVAL);	/* loops, depth, paths */
+	else if (atomic_load(&sh->churn_watches))
+		ok = ERRNO_IN(e, 0, EEXIST, EINVAL);	/* too many paths up */
 	else
 		ok = ERRNO_IN(e, 0, EEXIST);
 	if (!ok)
@@ -280,14 +287,28 @@ static void op_ctl_churn(struct worker *w)
 	int ret, e;
 	bool ok;
 
+	/*
+	 * Or the other way round: a churn descriptor, perhaps an instance,
+	 * watches a stable one, perhaps a shared instance (loops, nesting,
+	 * instances closed with registrations).
+	 */
+	if (xep_now() > halfway && !xep_rand_below(&w->rnd, 3)) {
+		/* Said before the first such ADD can change what others see. */
+		atomic_store(&sh->churn_watches, true);
+		ep = fd;
+		fd = stable[xep_rand_below(&w->rnd, nstable)].fd;
+	}
 	ret = xepoll_ctl(ep, op, fd, &ev);
 	e = ret ? errno : 0;
-	if (op == EPOLL_CTL_ADD)
+	if (ep != inst[0] && ep != inst[1] && ep != inst[2] && ep != inst[3]) {
+		ok = ERRNO_IN(e, 0, EEXIST, ENOENT, EBADF, EPERM, EINVAL, ELOOP);
+	}
+	else if (op == EPOLL_CTL_ADD)
 		ok = ERRNO_IN(e, 0, EEXIST, EBADF, EPERM, EINVAL, ELOOP);
 	else
 		ok = ERRNO_IN(e, 0, ENOENT, EBADF, EPERM, EINVAL);
 	if (!ok)
-		FAIL("ctl(op %d, churn fd %d, events %#x): %s", op, fd, ev.events,
+		FAIL("ctl(epfd %d, op %d, fd %d, events %#x): %s", ep, op, fd, ev.events,
 		     e ? strerror(e) : "success");
 }
 
@@ -682,6 +703,7 @@ TEST_F_TIMEOUT(stress, shared_instances, 420)
 		op_create(&pw);
 
 	deadline = xep_now() + secs;
+	halfway = deadline - secs / 2.0;
 
 	for (i = 0; i < NTHREADS; i++) {
 		workers[i] = (struct worker){ .rnd = xep_rand(&rnd) | 1, .id = i };
