@@ -137,7 +137,10 @@ long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 		events &= ~EPOLLWAKEUP;
 
 	ret = -EINVAL;
-	if (tfile == ep->file || xep_file_is_epoll(tfile))
+	if (tfile == ep->file)
+		goto out_fput;
+	/* Only ADD: MOD and DEL find nothing, as for any unregistered file. */
+	if (ctl->op == XEPOLL_CTL_ADD && xep_file_is_epoll(tfile))
 		goto out_fput;
 
 	if (has_event && (events & EPOLLEXCLUSIVE)) {

@@ -8,7 +8,9 @@
 # /lib/xepoll/xepoll.ko, each -K module (the KUnit suites) beside it, TESTDIR's tests.list and test programs (*_test,
 # *_test.sh) under /selftests, each -b FILE in /bin and each -l FILE in
 # /lib, and every shared library those programs load (found with ldd), at
-# the paths they load from.
+# the paths they load from. TESTDIR's guest-files.list, if there is one,
+# names more files for /bin and /lib ("bin PATH", "lib PATH" lines; a
+# relative PATH is relative to the top of the tree).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -53,6 +55,23 @@ nogroup:x:65534:
 EOF
 
 elves=()
+if [ -n "$testdir" ] && [ -r "$testdir/guest-files.list" ]; then
+	while read -r kind path; do
+		case $kind in
+		''|'#'*) continue ;;
+		esac
+		case $path in
+		/*) ;;
+		*) path=$XEPOLL_TOP/$path ;;
+		esac
+		[ -r "$path" ] || xep_die "guest-files.list: no $path"
+		case $kind in
+		bin) bins+=("$path") ;;
+		lib) libs+=("$path") ;;
+		*) xep_die "guest-files.list: unknown kind '$kind'" ;;
+		esac
+	done <"$testdir/guest-files.list"
+fi
 if [ -n "$testdir" ]; then
 	install -m 0644 "$testdir/tests.list" "$root/selftests/tests.list"
 	for f in "$testdir"/*_test "$testdir"/*_test.sh; do
