@@ -235,7 +235,7 @@ static void fuzz_ctl(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_
 		ev.data.u64 = c.data;
 	}
 	if (!xep_rand_below(&f->rnd, 16))
-		c.flags |= 1U << xep_rand_below(&f->rnd, 32);
+		c.flags |= 2U << xep_rand_below(&f->rnd, 31);	/* an undefined flag */
 
 	want = ctl_expect(f, &c, t, evbad, &events);
 	if (tail_nonzero)
@@ -459,7 +459,7 @@ static void fuzz_create(struct fuzz *f, unsigned long cmd, size_t usize, bool ta
 
 	c.flags = xep_rand_below(&f->rnd, 2) ? XEPOLL_CLOEXEC : 0;
 	if (!xep_rand_below(&f->rnd, 8))
-		c.flags |= 1U << xep_rand_below(&f->rnd, 32);
+		c.flags |= 2U << xep_rand_below(&f->rnd, 31);	/* an undefined flag */
 	if (!xep_rand_below(&f->rnd, 8))
 		c.__reserved = (uint32_t)xep_rand(&f->rnd) | 1;
 	if (c.__reserved || (c.flags & ~XEPOLL_CLOEXEC))
