@@ -212,12 +212,13 @@ TEST_F_TIMEOUT(failslab, create_nth, 300)
 
 enum target { T_EVENTFD, T_PIPE, T_SOCKET, T_NESTED, T_NR };
 
-static const char *const target_names[] = { "eventfd", "pipe", "socket", "instance" };
+static const char *const target_names[] = { "eventfd", "read-write pipe", "socket", "instance" };
 
 TEST_F_TIMEOUT(failslab, ctl_add_nth, 300)
 {
 	int ep, t, n, ret, err, fds[2], tfd, other, inner_efd;
 	struct epoll_event ev;
+	char path[64];
 	struct xep_counts base;
 	bool injected;
 	struct nth nth;
@@ -230,10 +231,16 @@ TEST_F_TIMEOUT(failslab, ctl_add_nth, 300)
 		case T_EVENTFD:
 			tfd = eventfd(1, EFD_CLOEXEC);
 			break;
-		case T_PIPE:	/* two wait queues: an extra hook allocated */
+		case T_PIPE:
+			/*
+			 * Reopened read-write, a pipe end has two wait
+			 * queues: the second hook is allocated.
+			 */
 			ASSERT_EQ(0, pipe2(fds, O_CLOEXEC));
 			ASSERT_EQ(1, write(fds[1], "x", 1));
-			tfd = fds[0];
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+			tfd = open(path, O_RDWR | O_CLOEXEC);
+			close(fds[0]);
 			other = fds[1];
 			break;
 		case T_SOCKET:
