@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An ioctl fuzzer with an oracle: random commands (xepoll's magic with
+ * random number, direction and size, and other magics), random argument
+ * sizes (smaller, exact, larger with zero or non-zero tails), random
+ * flags, ops, masks and reserved fields, and good and bad pointers (NULL,
+ * unmapped, kernel, misaligned, read-only, straddling into a guard page),
+ * on the device, on an instance and on other descriptors. Every call's
+ * result is compared with what the ABI (uapi/linux/xepoll.h) and epoll's
+ * rules say it must be: the precise errno where it is determined, a small
+ * set where it depends on readiness.
+ *
+ * The fuzzer is the only user of its instance, so the interest list is
+ * modelled exactly. Bounded by XEPOLL_FUZZ_SECONDS (default 10) and
+ * XEPOLL_FUZZ_ITERATIONS (default 200000); seeded by XEPOLL_FUZZ_SEED,
+ * else the clock, and the seed is printed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+
+#include <linux/time_types.h>
+#include <linux/xepoll.h>
+
+#include "kselftest_harness.h"
+#include "xepoll.h"
+#include "xstats.h"
+
+#define KADDR1		0xffff800000000000ULL
+#define KADDR2		0xffffffff81000000ULL
+#define REGION_PAGES	8
+#define EXCL_OK		(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | \
+			 EPOLLET | EPOLLEXCLUSIVE)
+#define PRIVATE_BITS	(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
+
+/* Descriptors CTL is pointed at. */
+enum tgt { T_EFD, T_PIPE_R, T_PIPE_W, T_NEST, T_SELF, T_DEV, T_NULL, T_CLOSED, T_NEG, T_NR };
+
+struct fuzz {
+	uint64_t rnd;
+	long page;
+	char *region;		/* REGION_PAGES read-write, then a guard page */
+	char *guard;		/* PROT_NONE */
+	char *ro;		/* a read-only page of zeros */
+	char *unmapped;
+	int dev, ep, fds[T_NR];
+	bool registered[T_NR], excl[T_NR];
+	uint64_t data[T_NR];
+	unsigned long calls, by_errno[256];
+	struct __test_metadata *md;
+};
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* The result as 0..n or -errno. */
+static long xioctl(int fd, unsigned long cmd, unsigned long arg)
+{
+	long ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/*
+ * A bad address for an argument struct of @size bytes, and the errno
+ * reading it must give. Returns 0 for "use a good address".
+ */
+static uint64_t bad_addr(struct fuzz *f, size_t size)
+{
+	switch (xep_rand_below(&f->rnd, 6)) {
+	case 0:
+		return 0;	/* NULL */
+	case 1:
+		return (uint64_t)(uintptr_t)f->unmapped + xep_rand_below(&f->rnd, 64);
+	case 2:
+		return KADDR1 + xep_rand_below(&f->rnd, 4096);
+	case 3:
+		return KADDR2;
+	case 4:
+		/* straddles the guard page: the start is mapped, not the end */
+		if (size > 1024)
+			return (uint64_t)(uintptr_t)f->unmapped;
+		return (uint64_t)(uintptr_t)f->guard - 1 - xep_rand_below(&f->rnd, size - 1 ? size - 1 : 1);
+	default:
+		return ~0ULL - xep_rand_below(&f->rnd, 16);
+	}
+}
+
+/*
+ * Where good arguments go: a slot of the region (perhaps misaligned) or of
+ * the read-only page, so that the struct, its timespec, its signal mask
+ * and its event never overlap. The region's last page stays zero.
+ */
+enum slot { S_STRUCT, S_TIMESPEC, S_SIGSET, S_EPEV };
+
+static uint64_t place(struct fuzz *f, enum slot slot, const void *src, size_t len,
+		      size_t room, bool allow_ro)
+{
+	static const size_t at[] = { 0, 6 * 4096 + 1024, 6 * 4096 + 2048, 6 * 4096 + 3072 };
+	char *p;
+
+	if (allow_ro && room <= 512 && !xep_rand_below(&f->rnd, 4)) {
+		p = f->ro + slot * 1024 + xep_rand_below(&f->rnd, 64);
+		mprotect(f->ro, f->page, PROT_READ | PROT_WRITE);
+		memset(p, 0, room);
+		memcpy(p, src, len);
+		mprotect(f->ro, f->page, PROT_READ);
+		return (uint64_t)(uintptr_t)p;
+	}
+	p = f->region + at[slot] + xep_rand_below(&f->rnd, 8);
+	memset(p, 0, room);
+	memcpy(p, src, len);
+	return (uint64_t)(uintptr_t)p;
+}
+
+static const char *errname(long e)
+{
+	static char buf[32];
+
+	if (e >= 0) {
+		snprintf(buf, sizeof(buf), "%ld", e);
+		return buf;
+	}
+	return strerrorname_np((int)-e) ?: "?";
+}
+
+#define CHECK(f, cond, fmt, ...) do {						\
+	struct __test_metadata *_metadata = (f)->md;				\
+	ASSERT_TRUE(cond) TH_LOG("call %lu: " fmt, (f)->calls, ##__VA_ARGS__);	\
+} while (0)
+
+static void count(struct fuzz *f, long ret)
+{
+	f->calls++;
+	f->by_errno[ret < 0 && -ret < 256 ? -ret : 0]++;
+}
+
+/* A random event mask, biased towards meaningful ones. */
+static uint32_t rand_events(struct fuzz *f)
+{
+	static const uint32_t bits[] = { EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP,
+		EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE, EPOLLWAKEUP, EPOLLERR, EPOLLHUP };
+	uint32_t ev = 0;
+	unsigned int i;
+
+	if (!xep_rand_below(&f->rnd, 8))
+		return (uint32_t)xep_rand(&f->rnd);
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (!xep_rand_below(&f->rnd, i < 2 ? 2 : 5))
+			ev |= bits[i];
+	return ev;
+}
+
+/* What XEPOLL_IOC_CTL must return for @c, following epoll_ctl()'s order. */
+static long ctl_expect(struct fuzz *f, const struct xepoll_ctl *c, int t,
+		       bool evbad, uint32_t *events)
+{
+	bool has_event = c->op != XEPOLL_CTL_DEL;
+
+	if (c->flags & ~XEPOLL_CTL_EVENT_ADDR)
+		return -EINVAL;
+	if (c->flags & XEPOLL_CTL_EVENT_ADDR) {
+		if (c->events)
+			return -EINVAL;
+		if (has_event && evbad)
+			return -EFAULT;
+	}
+	if (t == T_CLOSED || t == T_NEG)
+		return -EBADF;
+	if (t == T_DEV || t == T_NULL)
+		return -EPERM;
+	if (t == T_SELF)
+		return -EINVAL;
+	if (has_event && (*events & EPOLLEXCLUSIVE)) {
+		if (c->op == XEPOLL_CTL_MOD)
+			return -EINVAL;
+		if (c->op == XEPOLL_CTL_ADD && (t == T_NEST || (*events & ~EXCL_OK)))
+			return -EINVAL;
+	}
+	switch (c->op) {
+	case XEPOLL_CTL_ADD:
+		return f->registered[t] ? -EEXIST : 0;
+	case XEPOLL_CTL_DEL:
+		return f->registered[t] ? 0 : -ENOENT;
+	case XEPOLL_CTL_MOD:
+		if (!f->registered[t])
+			return -ENOENT;
+		return f->excl[t] ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
+static void fuzz_ctl(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_nonzero)
+{
+	static const uint32_t ops[] = { 0, XEPOLL_CTL_ADD, XEPOLL_CTL_DEL, XEPOLL_CTL_MOD, 4 };
+	struct xepoll_ctl c = { 0 };
+	struct epoll_event ev;
+	uint64_t arg, bad;
+	uint32_t events;
+	bool evbad = false;
+	long ret, want;
+	int t = xep_rand_below(&f->rnd, T_NR);
+
+	c.op = xep_rand_below(&f->rnd, 16) ? ops[xep_rand_below(&f->rnd, 5)] :
+					       (uint32_t)xep_rand(&f->rnd);
+	c.fd = f->fds[t];
+	events = rand_events(f);
+	if (xep_rand_below(&f->rnd, 2)) {
+		c.flags = XEPOLL_CTL_EVENT_ADDR;
+		ev.events = events;
+		ev.data.u64 = xep_rand(&f->rnd);
+		evbad = !xep_rand_below(&f->rnd, 5);
+		if (evbad)
+			c.data = bad_addr(f, sizeof(ev));
+		else
+			c.data = place(f, S_EPEV, &ev, sizeof(ev), sizeof(ev), true);
+		if (!xep_rand_below(&f->rnd, 16))
+			c.events = (uint32_t)xep_rand(&f->rnd) | 1;
+	} else {
+		c.events = events;
+		c.data = xep_rand(&f->rnd);
+		ev.data.u64 = c.data;
+	}
+	if (!xep_rand_below(&f->rnd, 16))
+		c.flags |= 2U << xep_rand_below(&f->rnd, 31);	/* an undefined flag */
+
+	want = ctl_expect(f, &c, t, evbad, &events);
+	if (tail_nonzero)
+		want = -E2BIG;
+
+	bad = xep_rand_below(&f->rnd, 10) ? 0 : bad_addr(f, usize);
+	if (bad) {
+		arg = bad;
+		want = -EFAULT;
+	} else {
+		arg = place(f, S_STRUCT, &c, sizeof(c), usize, !tail_nonzero);
+		if (tail_nonzero)
+			((char *)(uintptr_t)arg)[usize - 1 - xep_rand_below(&f->rnd, usize - sizeof(c))] = 1;
+	}
+	ret = xioctl(f->ep, cmd, arg);
+	count(f, ret);
+	CHECK(f, ret == want, "CTL op %u fd %d (target %d) events %#x flags %#x data %#llx size %zu arg %#llx: %s, expected %s",
+	      c.op, c.fd, t, events, c.flags, (unsigned long long)c.data, usize,
+	      (unsigned long long)arg, errname(ret), errname(want));
+	if (ret)
+		return;
+	if (c.op == XEPOLL_CTL_ADD) {
+		f->registered[t] = true;
+		f->excl[t] = events & EPOLLEXCLUSIVE;
+		f->data[t] = ev.data.u64;
+	} else if (c.op == XEPOLL_CTL_MOD) {
+		f->data[t] = ev.data.u64;
+	} else {
+		f->registered[t] = false;
+	}
+}
+
+static uint64_t timespec_addr(struct fuzz *f, long *want_err)
+{
+	struct __kernel_timespec ts = { 0 };
+
+	switch (xep_rand_below(&f->rnd, 8)) {
+	case 0:
+		*want_err = -EFAULT;
+		return bad_addr(f, sizeof(ts)) ?: KADDR1;
+	case 1:
+		ts.tv_sec = -1 - (long long)xep_rand_below(&f->rnd, 1000);
+		*want_err = -EINVAL;
+		break;
+	case 2:
+		ts.tv_nsec = xep_rand_below(&f->rnd, 2) ? -1 : 1000000000LL + xep_rand_below(&f->rnd, 1000);
+		*want_err = -EINVAL;
+		break;
+	default:
+		ts.tv_nsec = xep_rand_below(&f->rnd, 3000000);
+		*want_err = 0;
+	}
+	return place(f, S_TIMESPEC, &ts, sizeof(ts), sizeof(ts), true);
+}
+
+static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_nonzero)
+{
+	struct xepoll_wait w = { 0 };
+	uint64_t sigset, arg, bad;
+	long ret, want = 0, terr = 0;
+	bool forever = false, outbad = false, outkernel = false;
+	char *out;
+	int i, n;
+
+	w.event_size = xep_rand_below(&f->rnd, 8) ? (xep_rand_below(&f->rnd, 2) ? 16U : 12U) :
+						  xep_rand_below(&f->rnd, 64);
+	w.maxevents = xep_rand_below(&f->rnd, 10) ? 1 + (int)xep_rand_below(&f->rnd, 16) :
+		      (int)(xep_rand(&f->rnd) >> xep_rand_below(&f->rnd, 64));
+	if (!xep_rand_below(&f->rnd, 16))
+		w.flags = 1U << xep_rand_below(&f->rnd, 32);
+	else if (xep_rand_below(&f->rnd, 3) == 0)
+		w.flags = XEPOLL_WAIT_TIMESPEC;
+
+	if (w.flags == XEPOLL_WAIT_TIMESPEC) {
+		if (!xep_rand_below(&f->rnd, 8)) {
+			w.timeout = 0;
+			forever = true;
+		} else {
+			w.timeout = timespec_addr(f, &terr);
+		}
+		if (!xep_rand_below(&f->rnd, 12))
+			w.timeout_ms = 1 + xep_rand_below(&f->rnd, 5);
+	} else {
+		switch (xep_rand_below(&f->rnd, 8)) {
+		case 0:
+			w.timeout_ms = -1 - (int64_t)xep_rand_below(&f->rnd, 3);
+			forever = true;
+			break;
+		case 1:
+			w.timeout_ms = 0;
+			break;
+		default:
+			w.timeout_ms = xep_rand_below(&f->rnd, 3);
+		}
+	}
+
+	if (xep_rand_below(&f->rnd, 3) == 0) {
+		/* Never SIGALRM, which ends the waits that have no timeout. */
+		sigset = xep_rand(&f->rnd) & ~(1ULL << (SIGALRM - 1));
+		w.sigmask_size = xep_rand_below(&f->rnd, 6) ? 8 : xep_rand_below(&f->rnd, 130);
+		w.sigmask = xep_rand_below(&f->rnd, 8) ? place(f, S_SIGSET, &sigset, 8, 8, true) : bad_addr(f, 8) ?: KADDR2;
+	} else if (!xep_rand_below(&f->rnd, 16)) {
+		w.sigmask_size = xep_rand(&f->rnd);
+	}
+
+	out = f->region + 4096 * 5 + xep_rand_below(&f->rnd, 8);
+	switch (xep_rand_below(&f->rnd, 8)) {
+	case 0:
+		w.events = bad_addr(f, 16);
+		outbad = true;
+		outkernel = w.events >= KADDR1;
+		break;
+	case 1:
+		w.events = (uint64_t)(uintptr_t)f->ro;
+		outbad = true;
+		break;
+	default:
+		memset(out, 0xa5, 4096);
+		w.events = (uint64_t)(uintptr_t)out;
+	}
+
+	/* The expected error, in the kernel's order of checks. */
+	if (w.flags & ~XEPOLL_WAIT_TIMESPEC)
+		want = -EINVAL;
+	else if (w.event_size != 12 && w.event_size != 16)
+		want = -EINVAL;
+	else if (w.flags && w.timeout_ms)
+		want = -EINVAL;
+	else if (w.flags && w.timeout && terr)
+		want = terr;
+	else if (w.sigmask && w.sigmask_size != 8)
+		want = -EINVAL;
+	else if (w.sigmask && (w.sigmask < 4096 || w.sigmask >= KADDR1 ||
+			       (w.sigmask >= (uint64_t)(uintptr_t)f->unmapped &&
+				w.sigmask < (uint64_t)(uintptr_t)f->unmapped + 4096) ||
+			       (w.sigmask >= (uint64_t)(uintptr_t)f->guard - 8 &&
+				w.sigmask < (uint64_t)(uintptr_t)f->guard + 4096)))
+		want = -EFAULT;
+	else if (w.maxevents <= 0 || w.maxevents > INT_MAX / (int)w.event_size)
+		want = -EINVAL;
+	else if (outkernel || w.events + (uint64_t)w.maxevents * w.event_size < w.events)
+		want = -EFAULT;
+	else
+		want = 1;	/* a wait: checked below */
+
+	if (tail_nonzero)
+		want = -E2BIG;
+	bad = xep_rand_below(&f->rnd, 10) ? 0 : bad_addr(f, usize);
+	if (bad) {
+		arg = bad;
+		want = -EFAULT;
+	} else {
+		arg = place(f, S_STRUCT, &w, sizeof(w), usize, !tail_nonzero);
+		if (tail_nonzero)
+			((char *)(uintptr_t)arg)[usize - 1 - xep_rand_below(&f->rnd, usize - sizeof(w))] = 1;
+	}
+
+	/*
+	 * A wait with no timeout ends with the next event or SIGALRM, which
+	 * repeats, in case the first one comes before the wait begins.
+	 */
+	if (want == 1 && forever)
+		setitimer(ITIMER_REAL, &(struct itimerval){ .it_value.tv_usec = 20000,
+						  .it_interval.tv_usec = 20000 }, NULL);
+	ret = xioctl(f->ep, cmd, arg);
+	if (want == 1 && forever)
+		setitimer(ITIMER_REAL, &(struct itimerval){ 0 }, NULL);
+	count(f, ret);
+	/* Events written before the guard page: the region's end stays zero. */
+	memset(f->guard - f->page, 0, f->page);
+
+	if (want != 1) {
+		CHECK(f, ret == want, "WAIT flags %#x size %u max %d tmo %lld ts %#llx sig %#llx/%u ev %#llx usize %zu arg %#llx: %s, expected %s",
+		      w.flags, w.event_size, w.maxevents, (long long)w.timeout_ms,
+		      (unsigned long long)w.timeout, (unsigned long long)w.sigmask,
+		      w.sigmask_size, (unsigned long long)w.events, usize,
+		      (unsigned long long)arg, errname(ret), errname(want));
+		return;
+	}
+	/* Readiness is not modelled: some events, none, or EFAULT/EINTR. */
+	CHECK(f, (ret >= 0 && ret <= w.maxevents) || (outbad && ret == -EFAULT) ||
+		 (forever && ret == -EINTR),
+	      "WAIT size %u max %d forever %d outbad %d: %s", w.event_size,
+	      w.maxevents, forever, outbad, errname(ret));
+	CHECK(f, !(forever && ret == 0), "a wait without timeout returned 0");
+	if (ret <= 0 || outbad)
+		return;
+	n = (int)ret;
+	for (i = 0; i < n; i++) {
+		char *e = out + (size_t)i * w.event_size;
+		uint32_t events, pad = 0;
+		uint64_t data;
+		bool known = false;
+		int t;
+
+		memcpy(&events, e, 4);
+		if (w.event_size == 16) {
+			memcpy(&pad, e + 4, 4);
+			memcpy(&data, e + 8, 8);
+		} else {
+			memcpy(&data, e + 4, 8);
+		}
+		for (t = 0; t < T_NR; t++)
+			known |= f->registered[t] && f->data[t] == data;
+		CHECK(f, known, "event %d data %#llx was never registered", i,
+		      (unsigned long long)data);
+		CHECK(f, events && !(events & PRIVATE_BITS) && !pad,
+		      "event %d: events %#x pad %#x", i, events, pad);
+	}
+	/* Nothing written past the events returned. */
+	for (i = n * w.event_size; i < (int)(w.maxevents * w.event_size) && i < 4096; i++)
+		CHECK(f, (unsigned char)out[i] == 0xa5, "byte %d after %d events written", i, n);
+}
+
+static void fuzz_create(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_nonzero)
+{
+	struct xepoll_create c = { 0 };
+	uint64_t arg, bad;
+	long ret, want = 0;
+	int fl;
+
+	c.flags = xep_rand_below(&f->rnd, 2) ? XEPOLL_CLOEXEC : 0;
+	if (!xep_rand_below(&f->rnd, 8))
+		c.flags |= 2U << xep_rand_below(&f->rnd, 31);	/* an undefined flag */
+	if (!xep_rand_below(&f->rnd, 8))
+		c.__reserved = (uint32_t)xep_rand(&f->rnd) | 1;
+	if (c.__reserved || (c.flags & ~XEPOLL_CLOEXEC))
+		want = -EINVAL;
+	if (tail_nonzero)
+		want = -E2BIG;
+	bad = xep_rand_below(&f->rnd, 10) ? 0 : bad_addr(f, usize);
+	if (bad) {
+		arg = bad;
+		want = -EFAULT;
+	} else {
+		arg = place(f, S_STRUCT, &c, sizeof(c), usize, !tail_nonzero);
+		if (tail_nonzero)
+			((char *)(uintptr_t)arg)[usize - 1 - xep_rand_below(&f->rnd, usize - sizeof(c))] = 1;
+	}
+	ret = xioctl(f->dev, cmd, arg);
+	count(f, ret);
+	if (want == 0) {
+		CHECK(f, ret >= 0, "CREATE flags %#x: %s", c.flags, errname(ret));
+		fl = fcntl((int)ret, F_GETFD);
+		CHECK(f, fl == (c.flags ? FD_CLOEXEC : 0), "CREATE flags %#x: fd flags %d", c.flags, fl);
+		close((int)ret);
+		return;
+	}
+	if (ret >= 0)
+		close((int)ret);
+	CHECK(f, ret == want, "CREATE flags %#x reserved %#x size %zu arg %#llx: %s, expected %s",
+	      c.flags, c.__reserved, usize, (unsigned long long)arg, errname(ret), errname(want));
+}
+
+/* CLOSE: on a bad descriptor, or on a sacrificial one (perhaps watched). */
+static void fuzz_close(struct fuzz *f, int on, unsigned long cmd)
+{
+	static const unsigned long bad[] = { ~0UL, (unsigned long)INT_MAX + 1, INT_MAX, 4000, 0x100000000UL };
+	struct xep_counts before, after;
+	struct epoll_event ev = { .events = EPOLLIN };
+	long ret;
+	int fd, watched = 0;
+
+	if (xep_rand_below(&f->rnd, 2)) {
+		unsigned long a = bad[xep_rand_below(&f->rnd, 5)];
+
+		ret = xioctl(on, cmd, a);
+		count(f, ret);
+		CHECK(f, ret == -EBADF, "CLOSE %#lx: %s", a, errname(ret));
+		return;
+	}
+	/* An eventfd, or an instance, which may be asked to close itself. */
+	if (xep_rand_below(&f->rnd, 2)) {
+		fd = eventfd(1, EFD_CLOEXEC);
+	} else {
+		fd = xepoll_create1(EPOLL_CLOEXEC);
+		if (on == f->ep && xep_rand_below(&f->rnd, 2))
+			on = fd;
+	}
+	CHECK(f, fd >= 0, "eventfd or instance: %m");
+	if (xep_rand_below(&f->rnd, 2)) {
+		CHECK(f, xepoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev) == 0, "ADD: %m");
+		watched = 1;
+	}
+	xep_counts_read(getuid(), &before);
+	ret = xioctl(on, cmd, fd);
+	count(f, ret);
+	CHECK(f, ret == 0, "CLOSE %d: %s", fd, errname(ret));
+	CHECK(f, fcntl(fd, F_GETFD) < 0 && errno == EBADF, "fd %d still open after CLOSE", fd);
+	xep_counts_read(getuid(), &after);
+	CHECK(f, after.watches == before.watches - watched,
+	      "CLOSE of a watched orphan: watches %ld -> %ld", before.watches, after.watches);
+}
+
+static bool other_magic_ok(unsigned int magic)
+{
+	/* Magics of the ioctls the VFS answers for every file (do_vfs_ioctl). */
+	return magic != 0 && magic != 0x12 && magic != 0x15 && magic != 'T' &&
+	       magic != 'f' && magic != 'X' && magic != 0x94 && magic != XEPOLL_IOC_MAGIC;
+}
+
+static void fuzz_one(struct fuzz *f)
+{
+	static const unsigned int nrs[] = { 1, 2, 0x10, 0x11 };
+	static const size_t ksize[] = { [1] = 8, [0x10] = 24, [0x11] = 48 };
+	unsigned int nr, dir, magic;
+	size_t usize;
+	unsigned long cmd;
+	bool tail_nonzero = false, on_dev;
+	int on, which;
+	long ret;
+
+	/* Other magics: nothing but ENOTTY, on the device and on instances. */
+	if (!xep_rand_below(&f->rnd, 10)) {
+		do
+			magic = xep_rand_below(&f->rnd, 256);
+		while (!other_magic_ok(magic));
+		cmd = _IOC(xep_rand_below(&f->rnd, 4), magic, xep_rand_below(&f->rnd, 256),
+			   xep_rand_below(&f->rnd, 1 << 14));
+		on = xep_rand_below(&f->rnd, 2) ? f->dev : f->ep;
+		ret = xioctl(on, cmd, xep_rand(&f->rnd));
+		count(f, ret);
+		CHECK(f, ret == -ENOTTY, "cmd %#lx: %s", cmd, errname(ret));
+		return;
+	}
+
+	nr = xep_rand_below(&f->rnd, 4) ? nrs[xep_rand_below(&f->rnd, 4)] : xep_rand_below(&f->rnd, 256);
+	dir = xep_rand_below(&f->rnd, 4) ? (nr == 2 ? _IOC_NONE : _IOC_WRITE) : xep_rand_below(&f->rnd, 4);
+	usize = nr < sizeof(ksize) / sizeof(ksize[0]) ? ksize[nr] : 0;
+	switch (xep_rand_below(&f->rnd, 6)) {
+	case 0:
+		usize = xep_rand_below(&f->rnd, usize + 1);	/* smaller */
+		break;
+	case 1:
+		usize += 1 + xep_rand_below(&f->rnd, 64);	/* larger, zero tail */
+		break;
+	case 2:
+		usize += 1 + xep_rand_below(&f->rnd, 64);	/* larger, non-zero tail */
+		tail_nonzero = true;
+		break;
+	case 3:
+		usize += xep_rand_below(&f->rnd, 2) ? 4096 : (1 << 14) - 1 - usize;
+		break;
+	}
+	cmd = _IOC(dir, XEPOLL_IOC_MAGIC, nr, usize);
+
+	/* Which file: the device, the instance, or another descriptor. */
+	which = xep_rand_below(&f->rnd, 10);
+	if (which >= 8) {
+		static const int others[] = { T_EFD, T_PIPE_R, T_NULL, T_CLOSED, T_NEG };
+		int t = others[xep_rand_below(&f->rnd, 5)];
+
+		on = f->fds[t];
+		ret = xioctl(on, cmd, (unsigned long)xep_rand(&f->rnd));
+		count(f, ret);
+		CHECK(f, ret == ((t == T_CLOSED || t == T_NEG) ? -EBADF : -ENOTTY),
+		      "cmd %#lx on fd %d: %s", cmd, on, errname(ret));
+		return;
+	}
+	on_dev = which < 4;
+	on = on_dev ? f->dev : f->ep;
+
+	if (nr == 2 && dir == _IOC_NONE) {
+		fuzz_close(f, on, cmd);
+		return;
+	}
+	if (!((nr == 1 && on_dev) || ((nr == 0x10 || nr == 0x11) && !on_dev)) ||
+	    dir != _IOC_WRITE) {
+		/* Unknown number, wrong file or wrong direction. */
+		uint64_t a = xep_rand_below(&f->rnd, 2) ? xep_rand(&f->rnd) : 0;
+
+		ret = xioctl(on, cmd, a);
+		count(f, ret);
+		CHECK(f, ret == -ENOTTY, "cmd %#lx on %s: %s", cmd, on_dev ? "device" : "instance",
+		      errname(ret));
+		return;
+	}
+	if (usize < ksize[nr]) {
+		ret = xioctl(on, cmd, xep_rand_below(&f->rnd, 2) ? (uintptr_t)f->region : 0);
+		count(f, ret);
+		CHECK(f, ret == -EINVAL, "cmd %#lx size %zu: %s", cmd, usize, errname(ret));
+		return;
+	}
+	if (usize == ksize[nr])
+		tail_nonzero = false;
+	if (nr == 1)
+		fuzz_create(f, cmd, usize, tail_nonzero);
+	else if (nr == 0x10)
+		fuzz_ctl(f, cmd, usize, tail_nonzero);
+	else
+		fuzz_wait(f, cmd, usize, tail_nonzero);
+}
+
+FIXTURE(fuzz) {};
+FIXTURE_SETUP(fuzz) {}
+FIXTURE_TEARDOWN(fuzz) {}
+
+/* Time-bounded by XEPOLL_FUZZ_SECONDS; the harness allows much more. */
+TEST_F_TIMEOUT(fuzz, ioctl, 300)
+{
+	unsigned long long secs = xep_env_ull("XEPOLL_FUZZ_SECONDS", 10);
+	unsigned long long iters = xep_env_ull("XEPOLL_FUZZ_ITERATIONS", 200000);
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct xep_counts base, now;
+	struct fuzz *f;
+	double end;
+	int p[2], t;
+
+	f = calloc(1, sizeof(*f));
+	ASSERT_NE(NULL, f);
+	f->md = _metadata;
+	f->rnd = xep_seed("XEPOLL_FUZZ_SEED");
+	TH_LOG("seed %llu (XEPOLL_FUZZ_SEED), %llu s, at most %llu calls",
+	       (unsigned long long)f->rnd, secs, iters);
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, xep_counts_read(getuid(), &base));
+
+	f->page = sysconf(_SC_PAGESIZE);
+	f->region = mmap(NULL, (REGION_PAGES + 1) * f->page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->region);
+	f->guard = f->region + REGION_PAGES * f->page;
+	ASSERT_EQ(0, mprotect(f->guard, f->page, PROT_NONE));
+	f->ro = mmap(NULL, f->page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->ro);
+	f->unmapped = mmap(NULL, f->page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, f->unmapped);
+	ASSERT_EQ(0, munmap(f->unmapped, f->page));
+
+	f->dev = open("/dev/xepoll", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, f->dev);
+	f->ep = xepoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, f->ep);
+	f->fds[T_EFD] = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, f->fds[T_EFD]);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC | O_NONBLOCK));
+	ASSERT_EQ(1, write(p[1], "x", 1));
+	f->fds[T_PIPE_R] = p[0];
+	f->fds[T_PIPE_W] = p[1];
+	f->fds[T_NEST] = xepoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, f->fds[T_NEST]);
+	f->fds[T_SELF] = f->ep;
+	f->fds[T_DEV] = f->dev;
+	f->fds[T_NULL] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, f->fds[T_NULL]);
+	f->fds[T_CLOSED] = dup(f->fds[T_NULL]);
+	ASSERT_LE(0, f->fds[T_CLOSED]);
+	close(f->fds[T_CLOSED]);
+	f->fds[T_NEG] = -1 - (int)xep_rand_below(&f->rnd, 100);
+	/* Something is ready in the nested instance, so it is readable. */
+	ASSERT_EQ(0, xepoll_ctl(f->fds[T_NEST], EPOLL_CTL_ADD, f->fds[T_EFD],
+				&(struct epoll_event){ .events = EPOLLIN }));
+
+	end = xep_now() + secs;
+	while (f->calls < iters && !(f->calls % 64 == 0 && xep_now() > end))
+		fuzz_one(f);
+
+	TH_LOG("%lu calls; ok %lu, ENOTTY %lu, EINVAL %lu, EFAULT %lu, E2BIG %lu, EBADF %lu, EPERM %lu, ENOENT %lu, EEXIST %lu, EINTR %lu",
+	       f->calls, f->by_errno[0], f->by_errno[ENOTTY], f->by_errno[EINVAL],
+	       f->by_errno[EFAULT], f->by_errno[E2BIG], f->by_errno[EBADF],
+	       f->by_errno[EPERM], f->by_errno[ENOENT], f->by_errno[EEXIST],
+	       f->by_errno[EINTR]);
+	/* Every outcome the oracle knows was reached at least once. */
+	ASSERT_LT(0, f->by_errno[0]);
+	ASSERT_LT(0, f->by_errno[ENOTTY]);
+	ASSERT_LT(0, f->by_errno[EINVAL]);
+	ASSERT_LT(0, f->by_errno[EFAULT]);
+	ASSERT_LT(0, f->by_errno[E2BIG]);
+	ASSERT_LT(0, f->by_errno[EBADF]);
+
+	/* Still consistent: DEL what the model says is there, then nothing. */
+	for (t = 0; t < T_NR; t++) {
+		if (!f->registered[t])
+			continue;
+		ASSERT_EQ(0, xepoll_ctl(f->ep, EPOLL_CTL_DEL, f->fds[t], NULL)) TH_LOG("target %d", t);
+	}
+	for (t = 0; t < T_NR; t++) {
+		if (t == T_SELF || t == T_DEV || t == T_NULL || t == T_CLOSED || t == T_NEG)
+			continue;
+		ASSERT_EQ(-1, xepoll_ctl(f->ep, EPOLL_CTL_DEL, f->fds[t], NULL)) TH_LOG("target %d", t);
+		ASSERT_EQ(ENOENT, errno);
+	}
+	ASSERT_EQ(0, xepoll_wait(f->ep, (struct epoll_event[1]){}, 1, 0));
+
+	close(f->fds[T_NEST]);
+	close(p[0]);
+	close(p[1]);
+	close(f->fds[T_EFD]);
+	close(f->fds[T_NULL]);
+	close(f->ep);
+	close(f->dev);
+	ASSERT_EQ(0, xep_counts_settle(getuid(), &base, &now, 10))
+		TH_LOG("instances %ld -> %ld, watches %ld -> %ld", base.instances,
+		       now.instances, base.watches, now.watches);
+	free(f);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,92 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Unload and load the module again and again, using it in between: each
+# cycle asserts that rmmod refuses while a descriptor of the device is
+# open, that rmmod then succeeds and leaves neither /sys/module/xepoll nor
+# /dev/xepoll behind, that insmod succeeds and brings both back, and that
+# the module then works (a one-second stress_test run, which also checks
+# that the counters go back to zero). The module is loaded at the end,
+# for the tests that follow and for the guest's own final rmmod.
+#
+# XEPOLL_MODLOAD_CYCLES cycles (default 8); KO is the guest's module.
+# Root only.
+KO=${XEPOLL_KO:-/lib/xepoll/xepoll.ko}
+N=${XEPOLL_MODLOAD_CYCLES:-8}
+
+echo "TAP version 13"
+if [ "$(id -u)" != 0 ]; then
+	echo "1..1"
+	echo "ok 1 modload # SKIP loading modules needs root"
+	exit 0
+fi
+echo "1..$((N + 1))"
+
+failed=0
+
+# wait_gone PATH: up to 10 s for PATH to disappear (1) or appear (0)
+wait_path()
+{
+	i=0
+	while [ $i -lt 100 ]; do
+		if [ "$2" = gone ]; then [ -e "$1" ] || return 0
+		else [ -e "$1" ] && return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+cycle()
+{
+	# An open descriptor holds the module.
+	exec 9</dev/xepoll || { echo "# open /dev/xepoll failed"; return 1; }
+	if rmmod xepoll 2>/dev/null; then
+		exec 9<&-
+		echo "# rmmod succeeded with /dev/xepoll open"
+		return 1
+	fi
+	exec 9<&-
+	[ -e /sys/module/xepoll ] || { echo "# the module went though busy"; return 1; }
+
+	rmmod xepoll || { echo "# rmmod failed"; return 1; }
+	wait_path /sys/module/xepoll gone || { echo "# /sys/module/xepoll remains"; return 1; }
+	wait_path /dev/xepoll gone || { echo "# /dev/xepoll remains"; return 1; }
+
+	insmod "$KO" || { echo "# insmod $KO failed"; return 1; }
+	wait_path /dev/xepoll there || { echo "# no /dev/xepoll after insmod"; return 1; }
+	[ -e /sys/kernel/xepoll/users ] || { echo "# no /sys/kernel/xepoll after insmod"; return 1; }
+
+	out=$(XEPOLL_STRESS_SECONDS=1 XEPOLL_STRESS_ITERATIONS=3000 ./stress_test 2>&1)
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "$out" | sed 's/^/#   /'
+		echo "# stress_test exit $rc"
+		return 1
+	fi
+	return 0
+}
+
+i=1
+while [ $i -le $N ]; do
+	if msg=$(cycle 2>&1); then
+		echo "ok $i unload, load and use, cycle $i"
+	else
+		echo "$msg" | sed 's/^\([^#]\)/# \1/'
+		echo "not ok $i unload, load and use, cycle $i"
+		failed=1
+		# Leave the module loaded for the next cycle.
+		[ -e /sys/module/xepoll ] || insmod "$KO" 2>/dev/null
+	fi
+	i=$((i + 1))
+done
+
+[ -e /sys/module/xepoll ] || insmod "$KO"
+if [ -e /sys/module/xepoll ] && wait_path /dev/xepoll there; then
+	echo "ok $((N + 1)) the module is loaded at the end"
+else
+	echo "not ok $((N + 1)) the module is loaded at the end"
+	failed=1
+fi
+exit $failed

@@ -1,0 +1,774 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A concurrency stress with invariants. Worker threads, and two forked
+ * worker processes that share the instances through inherited
+ * descriptors, hammer a few shared instances at random: ADD, MOD and DEL
+ * with random masks (EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE included),
+ * waits with random timeouts and maxevents, writes and reads on eventfds,
+ * pipes and sockets, close() and xepoll_close() of watched descriptors
+ * while others use them, dup(), fork(), and instances watching instances.
+ * A thread interrupts the workers' waits with signals. Some forked
+ * children leave a signalfd watched by a shared instance behind, whose
+ * wait queue goes away with them (POLLFREE).
+ *
+ * What must hold throughout:
+ * - every call returns success or an errno of the set that call may give
+ *   in that situation (exact sets for the descriptors nobody closes, wider
+ *   ones for the descriptors that are closed and reused under the call;
+ *   in the second half of the run, churn instances also watch the stable
+ *   descriptors and the shared instances, and an ADD may then meet
+ *   epoll's limit on wake-up paths, EINVAL);
+ * - every event carries data that was registered (each registration's
+ *   data is a fresh tagged number), real event bits and nothing else, and
+ *   the wait writes nothing past the events it returns;
+ * - after a thread's DEL of its own descriptor from a shared instance
+ *   returns, that thread's next wait there does not report it;
+ * - on each thread's private instance, level, edge and one-shot
+ *   registrations behave exactly, whatever the other threads are doing;
+ * - after everything is closed, the user's instances and watches in
+ *   /sys/kernel/xepoll/users are back to what they were.
+ *
+ * Bounded by XEPOLL_STRESS_SECONDS (default 20) and, per worker, by
+ * XEPOLL_STRESS_ITERATIONS (default 200000); seeded by XEPOLL_STRESS_SEED,
+ * else the clock, and the seed is printed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <linux/xepoll.h>
+
+#include "kselftest_harness.h"
+#include "xepoll.h"
+#include "xstats.h"
+
+#define NINST		4	/* shared instances, open for the whole run (== 4) */
+#define NCHURN		32	/* descriptors closed and replaced during the run */
+#define NTHREADS	6
+#define NPROCS		2	/* forked workers for the whole run */
+#define MAXEV		32
+#define DATA_TAG	0x5eedULL
+#define EXCL_OK		(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | \
+			 EPOLLET | EPOLLEXCLUSIVE)
+#define PRIVATE_BITS	(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
+
+/* Shared by the threads and the forked processes (MAP_SHARED). */
+struct shared {
+	_Atomic uint64_t next_data;
+	atomic_int stop;
+	atomic_ulong failures;
+	atomic_ulong ops, events, eintr, forks;
+	atomic_int workers_done;
+	/* churn instances watch stable files: more wake-up paths (EINVAL) */
+	atomic_bool churn_watches;
+	/* [i][t]: stable[t] was ever added to inst[i] with EPOLLEXCLUSIVE */
+	atomic_bool excl_ever[4][16];
+};
+
+enum kind { K_EFD, K_PIPE_R, K_PIPE_W, K_SOCK, K_INST };
+
+/* The descriptors nobody closes during the run: exact errno sets. */
+struct stable {
+	int fd;
+	enum kind kind;
+	int inst;		/* index in inst[] for K_INST, else -1 */
+};
+
+static struct shared *sh;
+static int inst[NINST];
+static struct stable stable[NINST + 8];
+static int nstable;
+static atomic_int churn[NCHURN];
+static double deadline, halfway;
+static unsigned long long max_iters;
+static pthread_t threads[NTHREADS];
+
+/* Failures of this thread (or of a forked child, which copies it). */
+static __thread unsigned long my_failures;
+
+#define FAIL(fmt, ...) do {							\
+	my_failures++;								\
+	if (atomic_fetch_add(&sh->failures, 1) < 20)				\
+		dprintf(2, "# FAIL [%d] %s:%d: " fmt "\n", getpid(),	\
+			__func__, __LINE__, ##__VA_ARGS__);			\
+} while (0)
+
+struct worker {
+	uint64_t rnd;
+	int id;
+	bool in_child;		/* a forked process: no fork() from here */
+	int pep, pefd;		/* private instance and eventfd */
+	unsigned long long iters;
+};
+
+static uint64_t new_data(void)
+{
+	return DATA_TAG << 48 | atomic_fetch_add(&sh->next_data, 1);
+}
+
+static bool data_valid(uint64_t data)
+{
+	return data >> 48 == DATA_TAG &&
+	       (data & ((1ULL << 48) - 1)) < atomic_load(&sh->next_data);
+}
+
+static bool errno_in(int e, const int *set, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (set[i] == e)
+			return true;
+	return false;
+}
+
+#define ERRNO_IN(e, ...) errno_in((e), (const int[]){ __VA_ARGS__ },		\
+				  sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
+
+static uint32_t rand_mask(struct worker *w)
+{
+	uint32_t m = 0;
+
+	if (xep_rand_below(&w->rnd, 4))
+		m |= EPOLLIN;
+	if (!xep_rand_below(&w->rnd, 3))
+		m |= EPOLLOUT;
+	if (!xep_rand_below(&w->rnd, 8))
+		m |= EPOLLRDHUP;
+	if (!xep_rand_below(&w->rnd, 4))
+		m |= EPOLLET;
+	if (!xep_rand_below(&w->rnd, 5))
+		m |= EPOLLONESHOT;
+	if (!xep_rand_below(&w->rnd, 8))
+		m |= EPOLLEXCLUSIVE;
+	return m;
+}
+
+/* Check what a wait wrote: @n events of @size bytes at @buf, then canary. */
+static void check_events(const char *buf, int n, int maxevents, size_t size,
+			 bool canary)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t ev, pad = 0;
+		uint64_t data;
+
+		memcpy(&ev, buf + i * size, 4);
+		if (size == 16) {
+			memcpy(&pad, buf + i * size + 4, 4);
+			memcpy(&data, buf + i * size + 8, 8);
+		} else {
+			memcpy(&data, buf + i * size + 4, 8);
+		}
+		if (!data_valid(data))
+			FAIL("event %d of %d: data %#llx was never registered", i, n,
+			     (unsigned long long)data);
+		if (!ev || (ev & PRIVATE_BITS) || pad)
+			FAIL("event %d of %d: events %#x pad %#x", i, n, ev, pad);
+	}
+	if (!canary)
+		return;
+	for (i = n * (int)size; i < maxevents * (int)size; i++) {
+		if ((unsigned char)buf[i] != 0xa5) {
+			FAIL("byte %d written after %d events", i, n);
+			return;
+		}
+	}
+}
+
+/* A wait on a shared instance, through libxepoll or the raw ioctl. */
+static void op_wait(struct worker *w)
+{
+	static const int tmo[] = { 0, 0, 1, 3, 10 };
+	char buf[MAXEV * 16];
+	int ep = inst[xep_rand_below(&w->rnd, NINST)];
+	int max = 1 + xep_rand_below(&w->rnd, MAXEV);
+	int timeout = tmo[xep_rand_below(&w->rnd, 5)];
+	size_t size = sizeof(struct epoll_event);
+	int n;
+
+	memset(buf, 0xa5, sizeof(buf));
+	if (!w->in_child && !xep_rand_below(&w->rnd, 10)) {
+		/* The private instance is empty here: nothing, or EINTR. */
+		n = xepoll_wait(w->pep, (struct epoll_event *)buf, max, 5);
+		if (n < 0 && errno == EINTR)
+			atomic_fetch_add(&sh->eintr, 1);
+		else if (n)
+			FAIL("wait on an empty instance: %d %m", n);
+		return;
+	}
+	if (xep_rand_below(&w->rnd, 2)) {
+		struct xepoll_wait a = {
+			.events = (uintptr_t)buf, .maxevents = max,
+			.event_size = XEPOLL_EVENT_SIZE, .timeout_ms = timeout,
+		};
+
+		size = XEPOLL_EVENT_SIZE;
+		n = ioctl(ep, XEPOLL_IOC_WAIT, &a);
+	} else if (xep_rand_below(&w->rnd, 2)) {
+		struct timespec ts = { 0, timeout * 1000000L };
+
+		n = xepoll_pwait2(ep, (struct epoll_event *)buf, max, &ts, NULL);
+	} else {
+		n = xepoll_wait(ep, (struct epoll_event *)buf, max, timeout);
+	}
+	if (n < 0) {
+		if (errno == EINTR && timeout)
+			atomic_fetch_add(&sh->eintr, 1);
+		else
+			FAIL("wait(max %d, timeout %d): %m", max, timeout);
+		return;
+	}
+	if (n > max) {
+		FAIL("wait returned %d > maxevents %d", n, max);
+		return;
+	}
+	atomic_fetch_add(&sh->events, n);
+	check_events(buf, n, max, size, true);
+}
+
+/* ctl on a descriptor nobody closes: the errno sets are exact. */
+static void op_ctl_stable(struct worker *w)
+{
+	int i = xep_rand_below(&w->rnd, NINST);
+	struct stable *t = &stable[xep_rand_below(&w->rnd, nstable)];
+	int op = 1 + xep_rand_below(&w->rnd, 3);
+	struct epoll_event ev = { .events = rand_mask(w), .data.u64 = new_data() };
+	bool excl = ev.events & EPOLLEXCLUSIVE;
+	bool ok;
+	int ret, e;
+
+	if (op == EPOLL_CTL_ADD && excl && t->kind != K_INST && !(ev.events & ~EXCL_OK))
+		atomic_store(&sh->excl_ever[i][t - stable], true);
+	ret = xepoll_ctl(inst[i], op, t->fd, &ev);
+	e = ret ? errno : 0;
+
+	if (t->kind == K_INST && t->inst == i)
+		ok = e == EINVAL;		/* an instance watching itself */
+	else if (op == EPOLL_CTL_DEL)
+		ok = ERRNO_IN(e, 0, ENOENT);
+	else if (op == EPOLL_CTL_MOD && excl)
+		ok = e == EINVAL;
+	else if (op == EPOLL_CTL_MOD)
+		ok = ERRNO_IN(e, 0, ENOENT) ||
+		     (e == EINVAL && atomic_load(&sh->excl_ever[i][t - stable]));
+	else if (excl && (t->kind == K_INST || (ev.events & ~EXCL_OK)))
+		ok = e == EINVAL;
+	else if (t->kind == K_INST)
+		ok = ERRNO_IN(e, 0, EEXIST, ELOOP, EINVAL);	/* loops, depth, paths */
+	else if (atomic_load(&sh->churn_watches))
+		ok = ERRNO_IN(e, 0, EEXIST, EINVAL);	/* too many paths up */
+	else
+		ok = ERRNO_IN(e, 0, EEXIST);
+	if (!ok)
+		FAIL("ctl(inst %d, op %d, fd %d kind %d, events %#x): %s", i, op,
+		     t->fd, t->kind, ev.events, e ? strerror(e) : "success");
+}
+
+/* ctl on a descriptor that may be closed, or replaced, under the call. */
+static void op_ctl_churn(struct worker *w)
+{
+	int ep = inst[xep_rand_below(&w->rnd, NINST)];
+	int fd = atomic_load(&churn[xep_rand_below(&w->rnd, NCHURN)]);
+	int op = 1 + xep_rand_below(&w->rnd, 3);
+	struct epoll_event ev = { .events = rand_mask(w), .data.u64 = new_data() };
+	int ret, e;
+	bool ok;
+
+	/*
+	 * Or the other way round: a churn descriptor, perhaps an instance,
+	 * watches a stable one, perhaps a shared instance (loops, nesting,
+	 * instances closed with registrations).
+	 */
+	if (xep_now() > halfway && !xep_rand_below(&w->rnd, 3)) {
+		/* Said before the first such ADD can change what others see. */
+		atomic_store(&sh->churn_watches, true);
+		ep = fd;
+		fd = stable[xep_rand_below(&w->rnd, nstable)].fd;
+	}
+	ret = xepoll_ctl(ep, op, fd, &ev);
+	e = ret ? errno : 0;
+	if (ep != inst[0] && ep != inst[1] && ep != inst[2] && ep != inst[3]) {
+		ok = ERRNO_IN(e, 0, EEXIST, ENOENT, EBADF, EPERM, EINVAL, ELOOP);
+	}
+	else if (op == EPOLL_CTL_ADD)
+		ok = ERRNO_IN(e, 0, EEXIST, EBADF, EPERM, EINVAL, ELOOP);
+	else
+		ok = ERRNO_IN(e, 0, ENOENT, EBADF, EPERM, EINVAL);
+	if (!ok)
+		FAIL("ctl(epfd %d, op %d, fd %d, events %#x): %s", ep, op, fd, ev.events,
+		     e ? strerror(e) : "success");
+}
+
+/* Close a churn descriptor, which this thread owns once it took it. */
+static void op_close(struct worker *w)
+{
+	int fd = atomic_exchange(&churn[xep_rand_below(&w->rnd, NCHURN)], -1);
+	int ret;
+
+	if (fd < 0)
+		return;
+	if (xep_rand_below(&w->rnd, 2))
+		ret = xepoll_close(inst[xep_rand_below(&w->rnd, NINST)], fd);
+	else
+		ret = close(fd);
+	/*
+	 * A child forked while another thread closed a churn descriptor may
+	 * have copied the memory before, and the descriptor table after.
+	 */
+	if (ret && !(w->in_child && errno == EBADF))
+		FAIL("close(%d): %m", fd);
+}
+
+static void churn_put(int fd)
+{
+	int i, empty;
+
+	for (i = 0; i < NCHURN; i++) {
+		empty = -1;
+		if (atomic_compare_exchange_strong(&churn[i], &empty, fd))
+			return;
+	}
+	close(fd);
+}
+
+static void op_create(struct worker *w)
+{
+	int fds[2], fd, src;
+
+	switch (xep_rand_below(&w->rnd, 5)) {
+	case 0:
+		fd = eventfd(xep_rand_below(&w->rnd, 2), EFD_NONBLOCK | EFD_CLOEXEC);
+		if (fd >= 0)
+			churn_put(fd);
+		return;
+	case 1:
+		if (pipe2(fds, O_NONBLOCK | O_CLOEXEC))
+			return;
+		churn_put(fds[0]);
+		churn_put(fds[1]);
+		return;
+	case 2:
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds))
+			return;
+		churn_put(fds[0]);
+		churn_put(fds[1]);
+		return;
+	case 3:
+		fd = xepoll_create1(EPOLL_CLOEXEC);
+		if (fd < 0) {
+			FAIL("xepoll_create1: %m");
+			return;
+		}
+		churn_put(fd);
+		return;
+	default:
+		src = atomic_load(&churn[xep_rand_below(&w->rnd, NCHURN)]);
+		fd = src >= 0 ? fcntl(src, F_DUPFD_CLOEXEC, 0) : -1;
+		if (fd >= 0)
+			churn_put(fd);
+	}
+}
+
+/* Writes and reads that make the watched files ready and not ready. */
+static void op_io(struct worker *w)
+{
+	char buf[64] = { 1 };
+	uint64_t one = 1;
+	struct stable *t;
+	ssize_t r;
+	int fd;
+
+	if (xep_rand_below(&w->rnd, 3) == 0) {
+		/* A churn descriptor: any type, maybe gone; no oracle. */
+		fd = atomic_load(&churn[xep_rand_below(&w->rnd, NCHURN)]);
+		if (xep_rand_below(&w->rnd, 2))
+			r = write(fd, &one, sizeof(one));
+		else
+			r = read(fd, buf, sizeof(buf));
+		(void)r;
+		return;
+	}
+	t = &stable[xep_rand_below(&w->rnd, nstable)];
+	switch (t->kind) {
+	case K_EFD:
+		if (xep_rand_below(&w->rnd, 2))
+			r = write(t->fd, &one, sizeof(one));
+		else
+			r = read(t->fd, buf, sizeof(buf));
+		if (r != 8 && !(r < 0 && errno == EAGAIN))
+			FAIL("eventfd I/O: %zd %m", r);
+		break;
+	case K_PIPE_R:
+		r = read(t->fd, buf, 1 + xep_rand_below(&w->rnd, sizeof(buf)));
+		if (r <= 0 && !(r < 0 && errno == EAGAIN))
+			FAIL("pipe read: %zd %m", r);
+		break;
+	case K_PIPE_W:
+		r = write(t->fd, buf, 1 + xep_rand_below(&w->rnd, 8));
+		if (r <= 0 && !(r < 0 && errno == EAGAIN))
+			FAIL("pipe write: %zd %m", r);
+		break;
+	case K_SOCK:
+		if (xep_rand_below(&w->rnd, 2))
+			r = send(t->fd, buf, 1 + xep_rand_below(&w->rnd, 8), MSG_DONTWAIT);
+		else
+			r = recv(t->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r <= 0 && !(r < 0 && errno == EAGAIN))
+			FAIL("socket I/O: %zd %m", r);
+		break;
+	case K_INST:
+		break;
+	}
+}
+
+/* Wait on the private instance with no timeout: the exact count and data. */
+static void expect_private(struct worker *w, int want, uint64_t data, const char *what)
+{
+	struct epoll_event ev[4];
+	int n = xepoll_wait(w->pep, ev, 4, 0);
+
+	if (n != want || (n == 1 && (ev[0].data.u64 != data || ev[0].events != EPOLLIN)))
+		FAIL("%s: %d events (%#x, %#llx), expected %d (%#llx)", what, n,
+		     n > 0 ? ev[0].events : 0, n > 0 ? (unsigned long long)ev[0].data.u64 : 0ULL,
+		     want, (unsigned long long)data);
+}
+
+static int pctl(struct worker *w, int op, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+	int ret = xepoll_ctl(w->pep, op, w->pefd, &ev);
+
+	if (ret)
+		FAIL("private ctl op %d events %#x: %m", op, events);
+	return ret;
+}
+
+/*
+ * The exact semantics, on the private instance (the eventfd is always
+ * readable), and the DEL guarantee on a shared one.
+ */
+static void op_private(struct worker *w)
+{
+	uint64_t d = new_data(), one = 1;
+	struct epoll_event ev[MAXEV];
+	int ep, n, i;
+
+	switch (xep_rand_below(&w->rnd, 4)) {
+	case 0:		/* level-triggered, then DEL: nothing after */
+		pctl(w, EPOLL_CTL_ADD, EPOLLIN, d);
+		expect_private(w, 1, d, "LT");
+		expect_private(w, 1, d, "LT again");
+		pctl(w, EPOLL_CTL_DEL, 0, 0);
+		expect_private(w, 0, 0, "after DEL");
+		break;
+	case 1:		/* one-shot: once, then rearmed by MOD */
+		pctl(w, EPOLL_CTL_ADD, EPOLLIN | EPOLLONESHOT, d);
+		expect_private(w, 1, d, "ONESHOT");
+		expect_private(w, 0, 0, "ONESHOT fired");
+		pctl(w, EPOLL_CTL_MOD, EPOLLIN, d + 1);
+		expect_private(w, 1, d + 1, "rearmed");
+		pctl(w, EPOLL_CTL_DEL, 0, 0);
+		expect_private(w, 0, 0, "after DEL");
+		break;
+	case 2:		/* edge-triggered: again only after a write */
+		pctl(w, EPOLL_CTL_ADD, EPOLLIN | EPOLLET, d);
+		expect_private(w, 1, d, "ET");
+		expect_private(w, 0, 0, "ET consumed");
+		if (write(w->pefd, &one, sizeof(one)) != sizeof(one))
+			FAIL("eventfd write: %m");
+		expect_private(w, 1, d, "ET after write");
+		pctl(w, EPOLL_CTL_DEL, 0, 0);
+		expect_private(w, 0, 0, "after DEL");
+		break;
+	default:	/* on a shared instance: DEL, then our wait never sees it */
+		ep = inst[xep_rand_below(&w->rnd, NINST)];
+		ev[0] = (struct epoll_event){ .events = EPOLLIN, .data.u64 = d };
+		if (xepoll_ctl(ep, EPOLL_CTL_ADD, w->pefd, ev)) {
+			FAIL("ADD private eventfd to shared: %m");
+			break;
+		}
+		if (xepoll_ctl(ep, EPOLL_CTL_DEL, w->pefd, NULL)) {
+			FAIL("DEL private eventfd from shared: %m");
+			break;
+		}
+		n = xepoll_wait(ep, ev, MAXEV, 0);
+		for (i = 0; i < n; i++)
+			if (ev[i].data.u64 == d)
+				FAIL("event for a descriptor DEL'd before the wait");
+		if (n < 0)
+			FAIL("wait: %m");
+	}
+}
+
+static void run_ops(struct worker *w, int nops);
+
+/*
+ * In a forked child: a shared instance watches a signalfd, whose wait
+ * queue is the child's and goes with it (POLLFREE) while the registration,
+ * which holds the file, stays until the instance is closed.
+ */
+static void watch_signalfd(struct worker *w)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = new_data() };
+	sigset_t set;
+	int sfd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		FAIL("signalfd: %m");
+		return;
+	}
+	if (xepoll_ctl(inst[xep_rand_below(&w->rnd, NINST)], EPOLL_CTL_ADD, sfd, &ev))
+		FAIL("ADD signalfd: %m");
+	if (xep_rand_below(&w->rnd, 2))
+		raise(SIGUSR2);		/* readable, and a wake-up */
+}
+
+/* fork(): the child works on the inherited descriptors for a while. */
+static void op_fork(struct worker *w)
+{
+	struct worker cw;
+	unsigned long before;
+	pid_t pid, ret;
+	int status = 0;
+
+	if (w->in_child || atomic_load(&sh->forks) >= 40)
+		return;
+	atomic_fetch_add(&sh->forks, 1);
+	pid = fork();
+	if (pid < 0) {
+		FAIL("fork: %m");
+		return;
+	}
+	if (pid == 0) {
+		cw = *w;
+		cw.in_child = true;
+		cw.rnd ^= 0x9e3779b97f4a7c15ULL;
+		before = my_failures;
+		if (xep_rand_below(&cw.rnd, 2))
+			watch_signalfd(&cw);
+		run_ops(&cw, 200);
+		_exit(my_failures != before);
+	}
+	while ((ret = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (ret != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		FAIL("forked child %d: status %#x", pid, status);
+}
+
+static void run_ops(struct worker *w, int nops)
+{
+	int i;
+
+	for (i = 0; i < nops; i++) {
+		unsigned int r = xep_rand_below(&w->rnd, 1000);
+
+		if (r < 250)
+			op_ctl_stable(w);
+		else if (r < 400)
+			op_ctl_churn(w);
+		else if (r < 600)
+			op_wait(w);
+		else if (r < 800)
+			op_io(w);
+		else if (r < 860)
+			op_close(w);
+		else if (r < 920)
+			op_create(w);
+		else if (r < 998) {
+			/* A forked child shares the private files with its parent. */
+			if (!w->in_child)
+				op_private(w);
+		}
+		else
+			op_fork(w);
+		atomic_fetch_add(&sh->ops, 1);
+	}
+}
+
+/*
+ * The private instance and eventfd are made before any thread closes a
+ * churn descriptor, so that no stale churn number can name them.
+ */
+static int worker_init(struct worker *w)
+{
+	w->pep = xepoll_create1(EPOLL_CLOEXEC);
+	w->pefd = eventfd(1, EFD_NONBLOCK | EFD_CLOEXEC);
+	return w->pep < 0 || w->pefd < 0 ? -1 : 0;
+}
+
+static void worker_loop(struct worker *w)
+{
+	while (!atomic_load(&sh->stop) && w->iters < max_iters) {
+		run_ops(w, 16);
+		w->iters += 16;
+		if (xep_now() > deadline)
+			break;
+	}
+	close(w->pep);
+	close(w->pefd);
+}
+
+static void *worker_thread(void *arg)
+{
+	worker_loop(arg);
+	atomic_fetch_add(&sh->workers_done, 1);
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+/* Interrupts the workers' waits now and then. */
+static void *signal_thread(void *arg)
+{
+	uint64_t rnd = *(uint64_t *)arg;
+
+	/* Until every worker is done: none is joined before then. */
+	while (atomic_load(&sh->workers_done) < NTHREADS) {
+		pthread_kill(threads[xep_rand_below(&rnd, NTHREADS)], SIGUSR1);
+		usleep(2000 + xep_rand_below(&rnd, 8000));
+	}
+	return NULL;
+}
+
+static void add_stable(int fd, enum kind kind, int idx)
+{
+	stable[nstable++] = (struct stable){ .fd = fd, .kind = kind, .inst = idx };
+}
+
+FIXTURE(stress) {};
+FIXTURE_SETUP(stress) {}
+FIXTURE_TEARDOWN(stress) {}
+
+/* Time-bounded by XEPOLL_STRESS_SECONDS; the harness allows much more. */
+TEST_F_TIMEOUT(stress, shared_instances, 420)
+{
+	unsigned long long secs = xep_env_ull("XEPOLL_STRESS_SECONDS", 20);
+	uint64_t seed = xep_seed("XEPOLL_STRESS_SEED"), rnd = seed, sigrnd;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct worker workers[NTHREADS], pw;
+	struct xep_counts base, now;
+	pid_t procs[NPROCS];
+	pthread_t sigthr;
+	int i, fds[2], status;
+
+	max_iters = xep_env_ull("XEPOLL_STRESS_ITERATIONS", 200000);
+	TH_LOG("seed %llu (XEPOLL_STRESS_SEED), %llu s, at most %llu ops per worker",
+	       (unsigned long long)seed, secs, max_iters);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, signal(SIGPIPE, SIG_IGN) == SIG_ERR);
+	ASSERT_EQ(0, xep_counts_read(getuid(), &base));
+
+	for (i = 0; i < NINST; i++) {
+		inst[i] = xepoll_create1(EPOLL_CLOEXEC);
+		ASSERT_LE(0, inst[i]);
+		add_stable(inst[i], K_INST, i);
+	}
+	for (i = 0; i < 2; i++) {
+		fds[0] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ASSERT_LE(0, fds[0]);
+		add_stable(fds[0], K_EFD, -1);
+		ASSERT_EQ(0, pipe2(fds, O_NONBLOCK | O_CLOEXEC));
+		add_stable(fds[0], K_PIPE_R, -1);
+		add_stable(fds[1], K_PIPE_W, -1);
+	}
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds));
+	add_stable(fds[0], K_SOCK, -1);
+	add_stable(fds[1], K_SOCK, -1);
+	for (i = 0; i < NCHURN; i++)
+		atomic_init(&churn[i], -1);
+	pw = (struct worker){ .rnd = xep_rand(&rnd) };
+	for (i = 0; i < NCHURN; i++)
+		op_create(&pw);
+
+	deadline = xep_now() + secs;
+	halfway = deadline - secs / 2.0;
+
+	for (i = 0; i < NTHREADS; i++) {
+		workers[i] = (struct worker){ .rnd = xep_rand(&rnd) | 1, .id = i };
+		ASSERT_EQ(0, worker_init(&workers[i]));
+	}
+	/* Processes before threads, so that they inherit all but threads. */
+	for (i = 0; i < NPROCS; i++) {
+		procs[i] = fork();
+		ASSERT_LE(0, procs[i]);
+		if (procs[i] == 0) {
+			pw = (struct worker){ .rnd = xep_rand(&rnd) ^ (i + 1), .id = 100 + i,
+					      .in_child = true };
+			if (worker_init(&pw))
+				_exit(2);
+			worker_loop(&pw);
+			_exit(0);
+		}
+		xep_rand(&rnd);
+	}
+	for (i = 0; i < NTHREADS; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, worker_thread, &workers[i]));
+	sigrnd = xep_rand(&rnd) | 1;
+	ASSERT_EQ(0, pthread_create(&sigthr, NULL, signal_thread, &sigrnd));
+
+	ASSERT_EQ(0, pthread_join(sigthr, NULL));
+	for (i = 0; i < NTHREADS; i++)
+		ASSERT_EQ(0, pthread_join(threads[i], NULL));
+	atomic_store(&sh->stop, 1);
+	for (i = 0; i < NPROCS; i++) {
+		ASSERT_EQ(procs[i], waitpid(procs[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("worker process %d: status %#x", procs[i], status);
+	}
+
+	TH_LOG("%lu ops, %lu events, %lu waits interrupted, %lu forks",
+	       atomic_load(&sh->ops), atomic_load(&sh->events),
+	       atomic_load(&sh->eintr), atomic_load(&sh->forks));
+	EXPECT_EQ(0, atomic_load(&sh->failures));
+	EXPECT_LT(0, atomic_load(&sh->events));
+
+	/* Still usable: each shared instance reports a fresh registration. */
+	fds[0] = eventfd(1, EFD_CLOEXEC);
+	ASSERT_LE(0, fds[0]);
+	for (i = 0; i < NINST; i++) {
+		struct epoll_event ev[MAXEV] = { { .events = EPOLLIN, .data.u64 = 42 } };
+		int n, j, found = 0;
+
+		ASSERT_EQ(0, xepoll_ctl(inst[i], EPOLL_CTL_ADD, fds[0], ev));
+		n = xepoll_wait(inst[i], ev, MAXEV, 1000);
+		for (j = 0; j < n; j++)
+			found += ev[j].data.u64 == 42;
+		/* Among the first MAXEV ready ones, or the list is long. */
+		EXPECT_TRUE(found == 1 || n == MAXEV) TH_LOG("instance %d: %d events", i, n);
+		ASSERT_EQ(0, xepoll_ctl(inst[i], EPOLL_CTL_DEL, fds[0], NULL));
+	}
+	close(fds[0]);
+
+	for (i = 0; i < NCHURN; i++)
+		if (atomic_load(&churn[i]) >= 0)
+			close(atomic_load(&churn[i]));
+	for (i = 0; i < nstable; i++)
+		close(stable[i].fd);
+	EXPECT_EQ(0, xep_counts_settle(getuid(), &base, &now, 20))
+		TH_LOG("instances %ld -> %ld, watches %ld -> %ld", base.instances,
+		       now.instances, base.watches, now.watches);
+}
+
+TEST_HARNESS_MAIN
