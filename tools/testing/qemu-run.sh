@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # qemu-run.sh -k VMLINUZ -i INITRD -m check|run|shell -o OUTDIR [-T SECONDS]
+#             [-A KERNEL-ARGS]
 #
 # Boot a kernel with the test guest's initramfs. The console goes to
 # OUTDIR/console.log and the guest's result channel (its second serial
@@ -15,14 +16,15 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel= initrd= mode= out= timeout=900
-while getopts k:i:m:o:T: opt; do
+kernel= initrd= mode= out= timeout=900 extra=
+while getopts k:i:m:o:T:A: opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
 	m) mode=$OPTARG ;;
 	o) out=$OPTARG ;;
 	T) timeout=$OPTARG ;;
+	A) extra=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -79,7 +81,7 @@ echo "$accel" >"$out/accel"
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m 1G
 	-no-reboot -display none -monitor none
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 panic=-1 xepoll_mode=$mode")
+	-append "console=ttyS0 panic=-1 xepoll_mode=$mode $extra")
 
 case $mode in
 check)
