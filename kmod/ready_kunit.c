@@ -231,12 +231,14 @@ static void xkt_ready_oneshot_rearm(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ev[0].data, 99ULL);
 	KUNIT_EXPECT_EQ(test, xkt_transfer(test, ep, ev, 2), 0);
 
-	/* Re-armed while not ready: the next wake-up queues it. */
-	KUNIT_EXPECT_EQ(test, xkt_mod(ep, tf->file, 3, EPOLLIN | EPOLLONESHOT, 7), 0);
+	/* Re-armed while not ready: idle until the next wake-up queues it. */
 	tf->mask = 0;
-	KUNIT_EXPECT_EQ(test, xkt_transfer(test, ep, ev, 2), 0);
+	KUNIT_EXPECT_EQ(test, xkt_mod(ep, tf->file, 3, EPOLLIN | EPOLLONESHOT, 7), 0);
+	KUNIT_EXPECT_FALSE(test, xkt_queued(ep, item));
 	xkt_file_wake(tf, EPOLLIN, EPOLLIN);
 	KUNIT_EXPECT_TRUE(test, xkt_queued(ep, item));
+	KUNIT_ASSERT_EQ(test, xkt_transfer(test, ep, ev, 2), 1);
+	KUNIT_EXPECT_EQ(test, ev[0].data, 7ULL);
 }
 
 /* MOD to an event the file has queues the item; the new data is reported. */
