@@ -195,14 +195,17 @@ static void xkt_nest_paths_over_limit(struct kunit *test)
  */
 static void xkt_nest_paths_direct(struct kunit *test)
 {
-	struct xep_instance **ep = xkt_instances(test, 1002);
+	struct xep_instance **ep = xkt_instances(test, 1003);
 	struct xkt_file *tf = xkt_file_new(test);
 	int i;
 
-	for (i = 0; i < 1001; i++)
+	for (i = 0; i < 1002; i++)
 		KUNIT_ASSERT_EQ(test, xkt_link(ep[i], tf->file), 0);
-	/* Checked now: ep[0] is an instance target, tf one of its files. */
-	KUNIT_EXPECT_EQ(test, xkt_link(ep[1001], ep[0]->file), 0);
+	/*
+	 * Checked now: ep[0] is an instance target, tf one of its files,
+	 * with 1001 paths of length one besides the one through ep[1002].
+	 */
+	KUNIT_EXPECT_EQ(test, xkt_link(ep[1002], ep[0]->file), 0);
 }
 
 static struct kunit_case xkt_nest_cases[] = {

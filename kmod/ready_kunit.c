@@ -210,6 +210,9 @@ static void xkt_ready_oneshot_disarm(struct kunit *test)
 
 	xkt_file_wake(tf, EPOLLIN, EPOLLIN);
 	KUNIT_EXPECT_FALSE(test, xkt_queued(ep, item));
+	/* Not even by a wake-up without a key, which cannot be filtered. */
+	xkt_file_wake(tf, EPOLLIN, 0);
+	KUNIT_EXPECT_FALSE(test, xkt_queued(ep, item));
 	KUNIT_EXPECT_EQ(test, xkt_transfer(test, ep, ev, 2), 0);
 	/* Disarmed, not removed. */
 	KUNIT_EXPECT_PTR_EQ(test, xkt_find(ep, tf->file, 3), item);

@@ -234,8 +234,12 @@ static void xkt_tree_many(struct kunit *test)
 	for (i = 0; i < XKT_MANY; i++)
 		items[i] = xkt_item(test, xkt_f(test, i % 16), i / 16);
 	prandom_seed_state(&rnd, 20241125);
-	for (i = XKT_MANY - 1; i > 0; i--)
-		swap(items[i], items[prandom_u32_state(&rnd) % (i + 1)]);
+	for (i = XKT_MANY - 1; i > 0; i--) {
+		/* swap() evaluates its arguments twice: draw the index first. */
+		u32 j = prandom_u32_state(&rnd) % (i + 1);
+
+		swap(items[i], items[j]);
+	}
 
 	for (i = 0; i < XKT_MANY; i++)
 		xkt_insert_in(&t->ep, items[i]);
