@@ -132,12 +132,19 @@ long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 	if (!file_can_poll(tfile))
 		goto out_fput;
 
-	/* Without the capability, EPOLLWAKEUP is silently dropped. */
-	if (has_event && (events & EPOLLWAKEUP) && !capable(CAP_BLOCK_SUSPEND))
+	/*
+	 * EPOLLWAKEUP is silently dropped without the capability, and on a
+	 * kernel that cannot suspend, as epoll drops it.
+	 */
+	if (has_event && (events & EPOLLWAKEUP) &&
+	    (!IS_ENABLED(CONFIG_PM_SLEEP) || !capable(CAP_BLOCK_SUSPEND)))
 		events &= ~EPOLLWAKEUP;
 
 	ret = -EINVAL;
-	if (tfile == ep->file || xep_file_is_epoll(tfile))
+	if (tfile == ep->file)
+		goto out_fput;
+	/* Only ADD: MOD and DEL find nothing, as for any unregistered file. */
+	if (ctl->op == XEPOLL_CTL_ADD && xep_file_is_epoll(tfile))
 		goto out_fput;
 
 	if (has_event && (events & EPOLLEXCLUSIVE)) {

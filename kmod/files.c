@@ -17,8 +17,17 @@
  * A file that anything else still holds (another descriptor, a dup in
  * another process, a passing in-flight reference) keeps its registrations,
  * as epoll keeps them while the file is open.
+ *
+ * Each closer holds a reference of its own while it checks, so two closers
+ * of the same watched file (a descriptor and its dup, closed at once by two
+ * threads) would each see the other's reference, and neither would release
+ * the file that epoll would release. Closers of a watched file therefore
+ * check, and drop their own reference, one at a time, under a lock chosen
+ * by the file's address: whichever checks second sees only its own.
  */
 #include <linux/file.h>
+#include <linux/hash.h>
+#include <linux/mutex.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
 
@@ -27,6 +36,11 @@
 #include "item.h"
 
 static struct rhltable xep_files;
+
+#define XEP_CLOSE_LOCK_BITS	6
+
+/* Serialize closers of one watched file; taken before any ep->mtx. */
+static struct mutex xep_close_locks[1 << XEP_CLOSE_LOCK_BITS];
 
 static const struct rhashtable_params xep_files_params = {
 	.key_len		= sizeof(struct file *),
@@ -115,23 +129,37 @@ static void xep_files_forget(struct xep_instance *ep, struct file *file)
 }
 
 /*
- * Remove every registration of @file if nothing else holds it. The caller
- * holds one reference of its own, hence the + 1.
+ * Remove every registration of @file if nothing else holds it, and drop
+ * the caller's reference, which is why the count allows one more. The
+ * check and the drop are one step for closers of the same file (see the
+ * top of this file); the file's release, if the drop is the last
+ * reference, runs on the way back to user space, outside the lock.
  */
 static void xep_files_release_orphan(struct file *file)
 {
 	struct xep_instance *ep;
-	long n = xep_files_count(file);
+	struct mutex *lock;	/* serializes closers of @file */
+	long n;
 
-	if (!n || file_count(file) != n + 1)
+	/* Not watched: nothing to release, and nothing to serialize. */
+	if (!xep_files_count(file)) {
+		fput(file);
 		return;
-
-	while ((ep = xep_files_next_watcher(file))) {
-		mutex_lock(&ep->mtx);
-		xep_files_forget(ep, file);
-		mutex_unlock(&ep->mtx);
-		xep_instance_put(ep);
 	}
+
+	lock = &xep_close_locks[hash_ptr(file, XEP_CLOSE_LOCK_BITS)];
+	mutex_lock(lock);
+	n = xep_files_count(file);
+	if (n && file_count(file) == n + 1) {
+		while ((ep = xep_files_next_watcher(file))) {
+			mutex_lock(&ep->mtx);
+			xep_files_forget(ep, file);
+			mutex_unlock(&ep->mtx);
+			xep_instance_put(ep);
+		}
+	}
+	fput(file);
+	mutex_unlock(lock);
 }
 
 /* XEPOLL_IOC_CLOSE: close(2), then forget the file if only xepoll holds it. */
@@ -147,7 +175,6 @@ long xep_files_close(unsigned int fd)
 	get_file(file);
 	ret = filp_close(file, current->files);
 	xep_files_release_orphan(file);
-	fput(file);
 
 	/* close(2) cannot be restarted: the descriptor is gone. */
 	if (unlikely(ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
@@ -158,10 +185,18 @@ long xep_files_close(unsigned int fd)
 
 int xep_files_init(void)
 {
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(xep_close_locks); i++)
+		mutex_init(&xep_close_locks[i]);
 	return rhltable_init(&xep_files, &xep_files_params);
 }
 
 void xep_files_exit(void)
 {
+	int i;
+
 	rhltable_destroy(&xep_files);
+	for (i = 0; i < ARRAY_SIZE(xep_close_locks); i++)
+		mutex_destroy(&xep_close_locks[i]);
 }

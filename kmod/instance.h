@@ -44,7 +44,8 @@
  * it the nesting depth of those queue locks.
  *
  * The global table of watched files (files.c) has its own locking
- * (rhashtable, RCU readers); it is written under ep->mtx.
+ * (rhashtable, RCU readers); it is written under ep->mtx. XEPOLL_IOC_CLOSE
+ * takes one of files.c's close locks (hashed by file) outside any ep->mtx.
  *
  * Lifetimes
  * ---------

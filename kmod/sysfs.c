@@ -3,9 +3,11 @@
  * /sys/kernel/xepoll/: the administrator's view (Documentation/ABI).
  *
  *   max_user_watches  the per-user limit; readable by all, writable by
- *                     root (the file's mode); a value that is not a number
- *                     from 0 to LONG_MAX is refused with EINVAL. Lowering
- *                     it below current use removes nothing; it only
+ *                     root: the file's mode (EACCES at open) and the
+ *                     writer's euid at each write (EPERM), as epoll's
+ *                     sysctl. A value that is not a number from 0 to
+ *                     LONG_MAX is refused with EINVAL. Lowering it
+ *                     below current use removes nothing; it only
  *                     refuses new watches.
  *   instances         live instances
  *   watches           live registrations, in all instances
@@ -14,6 +16,7 @@
  *   users             one line per user with an instance:
  *                     "<uid> <instances> <watches>"
  */
+#include <linux/cred.h>
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
 #include <linux/percpu.h>
@@ -49,6 +52,14 @@ static ssize_t max_user_watches_store(struct kobject *kobj,
 {
 	long val;
 
+	/*
+	 * The file's mode is checked at open only. epoll's sysctl checks
+	 * the writer again at every write (EPERM), so that a descriptor
+	 * root opened and handed on, or kept across setuid(), writes
+	 * nothing for anyone else: so does this.
+	 */
+	if (!uid_eq(current_euid(), GLOBAL_ROOT_UID))
+		return -EPERM;
 	if (kstrtol(buf, 10, &val) || val < 0)
 		return -EINVAL;
 	WRITE_ONCE(xep_max_user_watches, val);

@@ -163,22 +163,30 @@ void xep_user_totals(struct xep_user_totals *totals)
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_user_totals);
 
+/* The longest line: two u32s, a long, two spaces, a newline and a NUL. */
+#define XEP_USER_LINE_MAX	(10 + 1 + 10 + 1 + 20 + 1 + 1)
+
 /*
  * For sysfs: one line "<uid> <instances> <watches>" per user, uids as seen
- * from the reader's user namespace, within one page.
+ * from the reader's user namespace, as many whole lines as one page holds.
  */
 ssize_t xep_user_show(char *buf)
 {
 	struct user_namespace *ns = current_user_ns();
+	char line[XEP_USER_LINE_MAX];
 	struct xep_user *user;
 	ssize_t len = 0;
-	int bkt;
+	int bkt, n;
 
 	spin_lock(&xep_users_lock);
 	hash_for_each(xep_users, bkt, user, node) {
-		len += sysfs_emit_at(buf, len, "%u %u %ld\n",
-				     from_kuid_munged(ns, user->uid), user->refs,
-				     atomic_long_read(&user->watches));
+		n = scnprintf(line, sizeof(line), "%u %u %ld\n",
+			      from_kuid_munged(ns, user->uid), user->refs,
+			      atomic_long_read(&user->watches));
+		/* A line cut at the page's end would read as another user's. */
+		if (len + n >= PAGE_SIZE)
+			break;
+		len += sysfs_emit_at(buf, len, "%s", line);
 	}
 	spin_unlock(&xep_users_lock);
 	return len;

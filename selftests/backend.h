@@ -19,7 +19,10 @@
 #ifndef XEPOLL_SELFTESTS_BACKEND_H
 #define XEPOLL_SELFTESTS_BACKEND_H
 
+#include <errno.h>
 #include <signal.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,6 +75,23 @@ static const struct backend backend_xepoll = {
 	.pwait2 = xepoll_pwait2,
 	.close_watched = xepoll_close,
 };
+
+/* ADD @fd to @epfd with @events and @data, through backend @be. */
+static inline int backend_add(const struct backend *be, int epfd, int fd,
+			      uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	return be->ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* The call fails with @err, and errno says so (kselftest_harness.h). */
+#define EXPECT_ERRNO(err, call) do {					\
+	errno = 0;							\
+	EXPECT_EQ(-1, (call));						\
+	EXPECT_EQ(err, errno) TH_LOG("errno %d (%s), expected %s",	\
+				     errno, strerror(errno), #err);	\
+} while (0)
 
 /* Both variants of a fixture whose variant struct has a `be` field. */
 #define BACKEND_VARIANTS(fixture)				\

@@ -5,13 +5,16 @@
  * Every function is one system call, two for xepoll_create1() (the device
  * is opened, asked for an instance and closed again), and passes the
  * caller's pointers to the kernel untouched, so that a bad pointer is
- * EFAULT, not a crash, as with epoll.
+ * EFAULT, not a crash, as with epoll. Only when epfd is not an open
+ * instance do a few more calls find the error epoll would report first
+ * (ctl_not_instance(), wait_not_instance()).
  */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -65,6 +68,14 @@ int xepoll_create1(int flags)
 		return -1;
 	fd = ioctl(dev, XEPOLL_IOC_CREATE, &args);
 	saved = errno;
+	/*
+	 * The device took the lowest free descriptor, which epoll_create1()
+	 * would have returned: move the instance there, over the device.
+	 */
+	if (fd > dev && dup3(fd, dev, flags & EPOLL_CLOEXEC) == dev) {
+		close(fd);
+		return dev;
+	}
 	close(dev);
 	errno = saved;
 	return fd;
@@ -79,6 +90,59 @@ int xepoll_create(int size)
 	return xepoll_create1(0);
 }
 
+/*
+ * A scratch instance, to ask the kernel about arguments when the caller's
+ * epfd cannot be asked. -1 if there is none.
+ */
+static int scratch_instance(void)
+{
+	int saved = errno, fd = xepoll_create1(EPOLL_CLOEXEC);
+
+	errno = saved;
+	return fd;
+}
+
+/* Whether @fd is an open descriptor. */
+static int fd_is_open(int fd)
+{
+	int saved = errno, ret = fcntl(fd, F_GETFD);
+
+	errno = saved;
+	return ret >= 0;
+}
+
+/*
+ * epoll_ctl() when epfd is no instance (@err EINVAL) or not open (@err
+ * EBADF). epoll reads the event, then checks fd (EBADF) and whether it
+ * can be polled (EPERM), before it looks at epfd; the ioctl never got that
+ * far. Ask a scratch instance the same questions through MOD, which reads
+ * the event and checks fd as ADD does but changes nothing (DEL for DEL,
+ * which reads no event), and answer with the first error epoll would give.
+ */
+static int ctl_not_instance(int op, int fd, struct epoll_event *event, int err)
+{
+	struct xepoll_ctl args = {
+		.op = op == EPOLL_CTL_DEL ? XEPOLL_CTL_DEL : XEPOLL_CTL_MOD,
+		/* A closed fd's number could go to the scratch instance. */
+		.fd = fd_is_open(fd) ? fd : -1,
+		.flags = XEPOLL_CTL_EVENT_ADDR,
+		.data = ptr_to_u64(event),
+	};
+	int tmp = scratch_instance();
+	int ret, probe;
+
+	if (tmp >= 0) {
+		ret = ioctl(tmp, XEPOLL_IOC_CTL, (unsigned long)&args);
+		probe = errno;
+		close(tmp);
+		if (ret < 0 && (probe == EFAULT ||
+				(err == EINVAL && (probe == EBADF || probe == EPERM))))
+			err = probe;
+	}
+	errno = err;
+	return -1;
+}
+
 int xepoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 {
 	struct xepoll_ctl args = {
@@ -87,8 +151,86 @@ int xepoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		.flags = XEPOLL_CTL_EVENT_ADDR,
 		.data = ptr_to_u64(event),
 	};
+	int ret = ioctl(epfd, XEPOLL_IOC_CTL, (unsigned long)&args);
 
-	return instance_ioctl(epfd, XEPOLL_IOC_CTL, (unsigned long)&args);
+	if (ret < 0 && errno == ENOTTY)
+		return ctl_not_instance(op, fd, event, EINVAL);
+	/* EBADF with an open epfd is the instance's answer about fd. */
+	if (ret < 0 && errno == EBADF && !fd_is_open(epfd))
+		return ctl_not_instance(op, fd, event, EBADF);
+	return ret;
+}
+
+/*
+ * A wait when epfd is no instance (@err EINVAL) or not open (@err EBADF).
+ * epoll checks the timespec of epoll_pwait2(), the signal mask, maxevents
+ * and the range of the events buffer before it looks at epfd; the ioctl
+ * never got that far. A scratch instance answers for them:
+ *
+ * - the timespec (@args' own, if any) first, in a wait on the scratch
+ *   instance with an always-ready registration and a buffer of our own,
+ *   so that a valid timeout returns at once;
+ * - the rest in a wait that does not sleep (zero timeout) on the empty
+ *   instance, which has nothing to write to the caller's buffer, and
+ *   puts the caller's signal mask back before it returns.
+ */
+static int wait_not_instance(const struct xepoll_wait *args, int err)
+{
+	struct xepoll_wait probe = *args;
+	struct epoll_event ev = { .events = EPOLLOUT };
+	int tmp, efd, ret, saved;
+
+	tmp = scratch_instance();
+	if (tmp < 0)
+		goto out;
+
+	if ((args->flags & XEPOLL_WAIT_TIMESPEC) && args->timeout) {
+		efd = eventfd(0, EFD_CLOEXEC);
+		if (efd < 0 || xepoll_ctl(tmp, EPOLL_CTL_ADD, efd, &ev)) {
+			if (efd >= 0)
+				close(efd);
+			goto out_close;
+		}
+		probe.events = ptr_to_u64(&ev);
+		probe.maxevents = 1;
+		probe.event_size = sizeof(ev);
+		probe.sigmask = 0;
+		probe.sigmask_size = 0;
+		ret = ioctl(tmp, XEPOLL_IOC_WAIT, (unsigned long)&probe);
+		saved = errno;
+		xepoll_ctl(tmp, EPOLL_CTL_DEL, efd, NULL);
+		close(efd);
+		if (ret < 0 && (saved == EINVAL || saved == EFAULT)) {
+			err = saved;
+			goto out_close;
+		}
+		probe = *args;
+	}
+
+	probe.flags = 0;
+	probe.timeout = 0;
+	probe.timeout_ms = 0;
+	ret = ioctl(tmp, XEPOLL_IOC_WAIT, (unsigned long)&probe);
+	if (ret < 0 && (errno == EINVAL || errno == EFAULT))
+		err = errno;
+out_close:
+	close(tmp);
+out:
+	errno = err;
+	return -1;
+}
+
+/* XEPOLL_IOC_WAIT on @epfd, with epoll's errors when epfd is no instance. */
+static int wait_ioctl(int epfd, const struct xepoll_wait *args)
+{
+	int ret = ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)args);
+
+	if (ret < 0 && errno == ENOTTY)
+		return wait_not_instance(args, EINVAL);
+	/* The wait itself never fails with EBADF: epfd is not open. */
+	if (ret < 0 && errno == EBADF)
+		return wait_not_instance(args, EBADF);
+	return ret;
 }
 
 int xepoll_pwait(int epfd, struct epoll_event *events, int maxevents,
@@ -103,7 +245,7 @@ int xepoll_pwait(int epfd, struct epoll_event *events, int maxevents,
 		.sigmask_size = sigmask ? KERNEL_SIGSET_SIZE : 0,
 	};
 
-	return instance_ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)&args);
+	return wait_ioctl(epfd, &args);
 }
 
 int xepoll_wait(int epfd, struct epoll_event *events, int maxevents,
@@ -137,7 +279,7 @@ int xepoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 		kts.tv_nsec = timeout->tv_nsec;
 		args.timeout = ptr_to_u64(&kts);
 	}
-	return instance_ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)&args);
+	return wait_ioctl(epfd, &args);
 }
 
 int xepoll_close(int epfd, int fd)

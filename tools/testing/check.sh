@@ -4,13 +4,14 @@
 # check.sh: make check, the one command that says the project is healthy.
 #
 # Installs what is missing, builds the tools and selftests, runs checkpatch,
-# then for each target kernel (Debian's stock 6.1 and 6.12): builds the
-# module with W=1 and sparse, boots the kernel in QEMU with the module and
-# the selftests, and judges the run (verdict.sh). Prints a progress line per
+# then for each target kernel (Debian's stock 6.1 and 6.12, and the debug
+# kernel debug-kernel.sh builds and caches): builds the module with W=1 and
+# sparse, boots the kernel in QEMU with the module and the selftests (and,
+# on the debug kernel, the KUnit suites), and judges the run (verdict.sh). Prints a progress line per
 # stage, a summary table per kernel and, last, "N passed, N failed, N skipped":
 # test cases, where a failed stage also counts as one failure.
 #
-# Environment: XEPOLL_SERIES="6.1 6.12" picks kernels; XEPOLL_ACCEL=kvm|tcg
+# Environment: XEPOLL_SERIES="6.1 6.12 debug" picks kernels; XEPOLL_ACCEL=kvm|tcg
 # overrides the KVM probe; XEPOLL_TIMEOUT caps one guest run (seconds).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -72,31 +73,54 @@ row "checkpatch --strict" $? "$stage_time"
 table=$'all kernels\n'$table
 
 for series in $XEPOLL_SERIES; do
-	v=$(xep_kernel_version "$series")
-	if [ -z "$v" ]; then
-		xep_say "$series: no kernel with headers installed"
-		table+=$'\n'"kernel $series"$'\n'
-		row "installed" 1 0 "no image with headers"
-		continue
+	kunit=()
+	if [ "$series" = debug ]; then
+		# Built once and cached (debug-kernel.sh), which prints its
+		# progress here: a cold build takes a while.
+		t0=$(date +%s)
+		xep_say "debug kernel: build or cache ..."
+		kdir=$("$T/debug-kernel.sh")
+		rc=$?
+		stage_time=$(($(date +%s) - t0))
+		xep_say "debug kernel: $([ $rc -eq 0 ] && echo ok || echo FAILED) (${stage_time}s)"
+		table+=$'\n'"kernel debug (KUnit, KASAN, lockdep, kmemleak, UBSAN, failslab)"$'\n'
+		row "kernel build or cache" $rc "$stage_time"
+		[ $rc -eq 0 ] || continue
+		v=debug
+		vmlinuz=$kdir/arch/x86/boot/bzImage
+		timeout=${XEPOLL_TIMEOUT:-2400}
+	else
+		v=$(xep_kernel_version "$series")
+		if [ -z "$v" ]; then
+			xep_say "$series: no kernel with headers installed"
+			table+=$'\n'"kernel $series"$'\n'
+			row "installed" 1 0 "no image with headers"
+			continue
+		fi
+		table+=$'\n'"kernel $v"$'\n'
+		kdir=/lib/modules/$v/build
+		vmlinuz=/boot/vmlinuz-$v
+		timeout=${XEPOLL_TIMEOUT:-900}
 	fi
-	table+=$'\n'"kernel $v"$'\n'
 	out=$B/check-$v
 
-	stage "$v: build, W=1, sparse" "$T/kbuild.sh" "/lib/modules/$v/build" "$B/kmod-$v"
+	stage "$v: build, W=1, sparse" "$T/kbuild.sh" "$kdir" "$B/kmod-$v"
 	rc=$?
 	row "build, W=1, sparse" $rc "$stage_time" "$([ $rc -eq 3 ] && echo warnings)"
 	[ $rc -eq 1 ] || [ $tools_rc -ne 0 ] && continue
+	# The KUnit suites, built where the kernel has KUnit.
+	[ -e "$B/kmod-$v/kmod/xepoll_kunit.ko" ] && kunit=(-K "$B/kmod-$v/kmod/xepoll_kunit.ko")
 
 	stage "$v: initramfs" "$T/initramfs.sh" -o "$out/initrd.cpio.gz" \
-		-k "$B/kmod-$v/kmod/xepoll.ko" -t "$XEPOLL_TOP/selftests" \
+		-k "$B/kmod-$v/kmod/xepoll.ko" "${kunit[@]}" -t "$XEPOLL_TOP/selftests" \
 		-b "$XEPOLL_TOP/tools/demo/xepoll-demo" -b "$XEPOLL_TOP/tools/stat/xepoll-stat"
 	rc=$?
 	row "initramfs" $rc "$stage_time"
 	[ $rc -eq 0 ] || continue
 
 	stage "$v: boot, insmod, selftests, rmmod" "$T/qemu-run.sh" \
-		-k "/boot/vmlinuz-$v" -i "$out/initrd.cpio.gz" -m check -o "$out" \
-		-T "${XEPOLL_TIMEOUT:-900}"
+		-k "$vmlinuz" -i "$out/initrd.cpio.gz" -m check -o "$out" \
+		-T "$timeout"
 	boot_time=$stage_time
 
 	# The verdict's problems are printed here and counted below.

@@ -66,8 +66,19 @@ missing=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$frag" | while IFS= read -r line; do
 done)
 [ -z "$missing" ] || xep_die "debug kernel: options the configuration did not take: $missing"
 
-say "building (progress: $out/build.log)"
-if ! "${kmake[@]}" bzImage modules >"$out/build.log" 2>&1; then
+say "building (log: $out/build.log)"
+"${kmake[@]}" bzImage modules >"$out/build.log" 2>&1 &
+pid=$!
+# A progress line a minute: how many files have been compiled so far.
+ticks=0
+while kill -0 "$pid" 2>/dev/null; do
+	sleep 5
+	ticks=$((ticks + 1))
+	if [ $((ticks % 12)) -eq 0 ] && kill -0 "$pid" 2>/dev/null; then
+		say "building: $(grep -c '^  CC ' "$out/build.log" || true) files compiled"
+	fi
+done
+if ! wait $pid; then
 	tail -n 30 "$out/build.log" >&2
 	xep_die "debug kernel: the build failed"
 fi

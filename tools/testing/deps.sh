@@ -11,7 +11,8 @@
 # Groups:
 #   build   the module and the tools, for the default kernel
 #   debug   building the debug kernel (debug-kernel.sh)
-#   check   everything make check, make lint and make run use
+#   check   everything make check, make lint and make run use, including
+#           the unmodified epoll programs preload_test.sh runs in the guest
 set -euo pipefail
 
 pkgs_build=(gcc make libc6-dev kmod linux-headers-amd64)
@@ -20,7 +21,8 @@ pkgs_check=("${pkgs_build[@]}"
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.12
 	qemu-system-x86 busybox-static cpio gzip xz-utils
-	sparse)
+	sparse
+	redis-server redis-tools memcached)
 pkgs_debug=(linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev
 	ccache xz-utils)
 pkgs_check+=("${pkgs_debug[@]}")

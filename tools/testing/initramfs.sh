@@ -1,22 +1,26 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# initramfs.sh -o OUT.cpio.gz -k xepoll.ko [-t TESTDIR] [-b FILE]... [-l FILE]...
+# initramfs.sh -o OUT.cpio.gz -k xepoll.ko [-K MODULE.ko]... [-t TESTDIR]
+#               [-b FILE]... [-l FILE]...
 #
 # Build the test guest's root: busybox, guest-init as /init, the module as
-# /lib/xepoll/xepoll.ko, TESTDIR's tests.list and test programs (*_test,
+# /lib/xepoll/xepoll.ko, each -K module (the KUnit suites) beside it, TESTDIR's tests.list and test programs (*_test,
 # *_test.sh) under /selftests, each -b FILE in /bin and each -l FILE in
 # /lib, and every shared library those programs load (found with ldd), at
-# the paths they load from.
+# the paths they load from. TESTDIR's guest-files.list, if there is one,
+# names more files for /bin and /lib ("bin PATH", "lib PATH" lines; a
+# relative PATH is relative to the top of the tree).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 out= ko= testdir=
-bins=() libs=()
-while getopts o:k:t:b:l: opt; do
+bins=() libs=() kos=()
+while getopts o:k:K:t:b:l: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	k) ko=$OPTARG ;;
+	K) kos+=("$OPTARG") ;;
 	t) testdir=$OPTARG ;;
 	b) bins+=("$OPTARG") ;;
 	l) libs+=("$OPTARG") ;;
@@ -37,6 +41,9 @@ for applet in $(/bin/busybox --list); do
 done
 install -m 0755 "$XEPOLL_TOP/tools/testing/guest-init" "$root/init"
 install -m 0644 "$ko" "$root/lib/xepoll/xepoll.ko"
+for f in "${kos[@]}"; do
+	install -m 0644 "$f" "$root/lib/xepoll/"
+done
 
 cat >"$root/etc/passwd" <<'EOF'
 root:x:0:0:root:/root:/bin/sh
@@ -48,6 +55,23 @@ nogroup:x:65534:
 EOF
 
 elves=()
+if [ -n "$testdir" ] && [ -r "$testdir/guest-files.list" ]; then
+	while read -r kind path; do
+		case $kind in
+		''|'#'*) continue ;;
+		esac
+		case $path in
+		/*) ;;
+		*) path=$XEPOLL_TOP/$path ;;
+		esac
+		[ -r "$path" ] || xep_die "guest-files.list: no $path"
+		case $kind in
+		bin) bins+=("$path") ;;
+		lib) libs+=("$path") ;;
+		*) xep_die "guest-files.list: unknown kind '$kind'" ;;
+		esac
+	done <"$testdir/guest-files.list"
+fi
 if [ -n "$testdir" ]; then
 	install -m 0644 "$testdir/tests.list" "$root/selftests/tests.list"
 	for f in "$testdir"/*_test "$testdir"/*_test.sh; do

@@ -10,8 +10,9 @@ XEPOLL_CACHE=${XEPOLL_CACHE:-${HOME:-/var/tmp}/.cache/xepoll}
 XEPOLL_T0=${XEPOLL_T0:-$(date +%s)}
 export XEPOLL_TOP XEPOLL_CACHE XEPOLL_T0
 
-# The kernel series make check targets: Debian's stock 6.1 and 6.12.
-XEPOLL_SERIES=${XEPOLL_SERIES:-"6.1 6.12"}
+# The kernels make check targets: Debian's stock 6.1 and 6.12, and "debug",
+# a 6.12 built with KUnit and the checkers (debug-kernel.sh).
+XEPOLL_SERIES=${XEPOLL_SERIES:-"6.1 6.12 debug"}
 
 xep_elapsed()
 {

@@ -35,7 +35,9 @@ if [ $# -eq 0 ] || [ "$1" = checkpatch ]; then
 	[ "${1:-}" = checkpatch ] && exit $status
 fi
 
+# The stock kernels: the debug kernel is checked by make check's own build.
 for series in ${*:-$XEPOLL_SERIES}; do
+	[ "$series" = debug ] && continue
 	v=$(xep_kernel_version "$series")
 	if [ -z "$v" ]; then
 		xep_say "$series: no kernel installed (tools/testing/deps.sh check)"
