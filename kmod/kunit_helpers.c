@@ -43,9 +43,16 @@ static const struct file_operations xkt_file_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * Release the test's reference now; and finish the releases that fput()
+ * deferred meanwhile (a kernel thread's go to a work queue), such as an
+ * item's reference to its file, so that nothing of the test outlives it
+ * and the test module can be unloaded as soon as it has run.
+ */
 static void xkt_fput_action(void *file)
 {
 	__fput_sync(file);
+	flush_delayed_fput();
 }
 
 /*
