@@ -10,6 +10,14 @@
 #include <linux/fs.h>
 
 /*
+ * EXPORT_SYMBOL_IF_KUNIT(): the KUnit suites (xepoll_kunit.ko) reach the
+ * module's internals through exports that exist only in kernels built with
+ * KUnit. Both kernels xepoll builds against have the header (Debian's 6.1
+ * too); without CONFIG_KUNIT the macro is empty.
+ */
+#include <kunit/visibility.h>
+
+/*
  * Features are probed in kmod/Kbuild from the headers of the kernel being
  * built against (XEP_HAVE_*), rather than guessed from its version, so
  * that distribution kernels with backports build too.

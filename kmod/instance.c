@@ -14,6 +14,7 @@
 
 #include <linux/xepoll.h>
 
+#include "compat.h"
 #include "fdinfo.h"
 #include "instance.h"
 #include "ioctl.h"
@@ -131,19 +132,20 @@ static const struct file_operations xep_instance_fops = {
 	.show_fdinfo	= xep_show_fdinfo,
 };
 
-/* XEPOLL_IOC_CREATE: a new instance, as epoll_create1(@flags). */
-int xep_instance_create(unsigned int flags)
+/*
+ * A new instance and its file, with the file's one reference and no
+ * descriptor: the body of XEPOLL_IOC_CREATE, and how the KUnit suites
+ * make real instances. @flags are XEPOLL_CLOEXEC or nothing.
+ */
+struct file *xep_instance_new_file(unsigned int flags)
 {
 	struct xep_instance *ep;
 	struct file *file;
-	int fd, ret;
-
-	if (flags & ~XEPOLL_CLOEXEC)
-		return -EINVAL;
+	int ret;
 
 	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	if (!ep)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	mutex_init(&ep->mtx);
 	spin_lock_init(&ep->lock);
 	init_waitqueue_head(&ep->wq);
@@ -160,27 +162,43 @@ int xep_instance_create(unsigned int flags)
 		goto err_free;
 	}
 
-	fd = get_unused_fd_flags(O_RDWR | (flags & O_CLOEXEC));
-	if (fd < 0) {
-		ret = fd;
-		goto err_user;
-	}
 	file = anon_inode_getfile("[xepoll]", &xep_instance_fops, ep,
 				  O_RDWR | (flags & O_CLOEXEC));
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
-		goto err_fd;
+		goto err_user;
 	}
 	ep->file = file;
-	fd_install(fd, file);
-	return fd;
+	return file;
 
-err_fd:
-	put_unused_fd(fd);
 err_user:
 	xep_user_put(ep->user);
 err_free:
 	mutex_destroy(&ep->mtx);
 	kfree(ep);
-	return ret;
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_instance_new_file);
+
+/* XEPOLL_IOC_CREATE: a new instance, as epoll_create1(@flags). */
+int xep_instance_create(unsigned int flags)
+{
+	struct file *file;
+	int fd;
+
+	if (flags & ~XEPOLL_CLOEXEC)
+		return -EINVAL;
+
+	/* The instance before the descriptor: ENOMEM before EMFILE, as epoll. */
+	file = xep_instance_new_file(flags);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	fd = get_unused_fd_flags(O_RDWR | (flags & O_CLOEXEC));
+	if (fd < 0) {
+		/* Released on the way back to user space, empty. */
+		fput(file);
+		return fd;
+	}
+	fd_install(fd, file);
+	return fd;
 }

@@ -187,6 +187,7 @@ struct xep_instance {
 };
 
 int xep_instance_create(unsigned int flags);
+struct file *xep_instance_new_file(unsigned int flags);
 bool xep_file_is_instance(const struct file *file);
 void xep_instance_get(struct xep_instance *ep);
 void xep_instance_put(struct xep_instance *ep);

@@ -13,6 +13,7 @@
 
 #include <linux/xepoll.h>
 
+#include "compat.h"
 #include "ctl.h"
 #include "files.h"
 #include "instance.h"
@@ -130,3 +131,4 @@ long xep_ioctl(struct file *file, unsigned int cmd, unsigned long arg,
 		return ret;
 	return def->handler(file, &karg, arg);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ioctl);

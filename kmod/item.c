@@ -13,6 +13,7 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "files.h"
 #include "item.h"
 #include "ready.h"
@@ -141,6 +142,7 @@ int xep_item_insert(struct xep_instance *ep, struct file *file, int fd,
 		xep_ready_queue(ep, item);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_item_insert);
 
 void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
 		     __poll_t events, u64 data)
@@ -164,6 +166,7 @@ void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
 	if (xep_item_poll(item, &pt, 1))
 		xep_ready_queue(ep, item);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_item_modify);
 
 /*
  * Items are freed after a grace period, for the files table's RCU readers.
@@ -189,6 +192,7 @@ void xep_item_remove(struct xep_instance *ep, struct xep_item *item)
 	/* rbn shares its memory with rcu: it is out of the tree now. */
 	call_rcu(&item->rcu, xep_item_free_rcu);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_item_remove);
 
 int xep_item_init(void)
 {

@@ -38,6 +38,7 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "files.h"
 #include "nest.h"
 #include "tree.h"
@@ -144,12 +145,14 @@ bool xep_nest_needed(struct xep_instance *ep, struct file *tfile)
 {
 	return xep_file_is_instance(tfile) || xep_nest_is_watched(ep);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_nest_needed);
 
 void xep_nest_begin(struct xep_nest *nest)
 {
 	INIT_LIST_HEAD(&nest->files);
 	mutex_lock(&xep_nest_mutex);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_nest_begin);
 
 void xep_nest_end(struct xep_nest *nest)
 {
@@ -161,6 +164,7 @@ void xep_nest_end(struct xep_nest *nest)
 		kfree(nf);
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_nest_end);
 
 /* 0 if instance @target may be linked below @ep, -ELOOP if not. */
 static int xep_nest_check_instance(struct xep_nest *nest, struct xep_instance *ep,
@@ -193,6 +197,7 @@ int xep_nest_check(struct xep_nest *nest, struct xep_instance *ep,
 		return xep_nest_check_instance(nest, ep, tfile->private_data);
 	return xep_nest_add_file(nest, tfile);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_nest_check);
 
 /* Count one path of length @depth + 1; false if there are too many. */
 static bool xep_path_count_inc(int depth)
@@ -244,3 +249,4 @@ int xep_nest_check_paths(struct xep_nest *nest)
 	}
 	return ok ? 0 : -EINVAL;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_nest_check_paths);

@@ -29,6 +29,7 @@
 
 #include <linux/xepoll.h>
 
+#include "compat.h"
 #include "item.h"
 #include "ready.h"
 #include "stats.h"
@@ -188,6 +189,7 @@ bool xep_ready_available(struct xep_instance *ep)
 {
 	return !list_empty_careful(&ep->rdllist) || xep_scanning(ep);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ready_available);
 
 static void xep_scan_start(struct xep_instance *ep, struct list_head *batch)
 {
@@ -297,6 +299,7 @@ int xep_ready_transfer(struct xep_instance *ep, void __user *events,
 		xep_stat_add(events, res);
 	return res;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ready_transfer);
 
 /*
  * The instance's own readiness, for its ->poll(): readable when an item
@@ -325,3 +328,4 @@ __poll_t xep_ready_poll(struct xep_instance *ep, int depth)
 	mutex_unlock(&ep->mtx);
 	return res;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ready_poll);

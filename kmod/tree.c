@@ -8,6 +8,7 @@
  */
 #include <linux/rbtree.h>
 
+#include "compat.h"
 #include "tree.h"
 
 /* Order by file first, then by descriptor: epoll's order. */
@@ -38,6 +39,7 @@ struct xep_item *xep_tree_find(struct xep_instance *ep, struct file *file, int f
 	}
 	return NULL;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_tree_find);
 
 /* The caller has checked with xep_tree_find() that the key is absent. */
 void xep_tree_insert(struct xep_instance *ep, struct xep_item *item)
@@ -61,9 +63,11 @@ void xep_tree_insert(struct xep_instance *ep, struct xep_item *item)
 	rb_link_node(&item->rbn, parent, link);
 	rb_insert_color_cached(&item->rbn, &ep->tree, leftmost);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_tree_insert);
 
 void xep_tree_erase(struct xep_instance *ep, struct xep_item *item)
 {
 	lockdep_assert_held(&ep->mtx);
 	rb_erase_cached(&item->rbn, &ep->tree);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_tree_erase);

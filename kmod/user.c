@@ -21,6 +21,7 @@
 #include <linux/sysfs.h>
 #include <linux/cred.h>
 
+#include "compat.h"
 #include "instance.h"
 #include "user.h"
 
@@ -51,6 +52,7 @@ struct xep_user {
  * of one watch.
  */
 long xep_max_user_watches = -1;
+EXPORT_SYMBOL_IF_KUNIT(xep_max_user_watches);
 module_param_named(max_user_watches, xep_max_user_watches, long, 0444);
 MODULE_PARM_DESC(max_user_watches,
 		 "Watches one user may register across all instances (default: 4% of low memory / watch size)");
@@ -112,6 +114,7 @@ struct xep_user *xep_user_get(kuid_t uid)
 	kfree(fresh);
 	return user;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_user_get);
 
 void xep_user_put(struct xep_user *user)
 {
@@ -126,6 +129,7 @@ void xep_user_put(struct xep_user *user)
 	WARN_ON_ONCE(atomic_long_read(&user->watches));
 	kfree(user);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_user_put);
 
 /* Charge one watch to @user: -ENOSPC if it would exceed the limit. */
 int xep_user_charge(struct xep_user *user)
@@ -136,11 +140,13 @@ int xep_user_charge(struct xep_user *user)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_user_charge);
 
 void xep_user_uncharge(struct xep_user *user)
 {
 	atomic_long_dec(&user->watches);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_user_uncharge);
 
 void xep_user_totals(struct xep_user_totals *totals)
 {
@@ -155,6 +161,7 @@ void xep_user_totals(struct xep_user_totals *totals)
 	}
 	spin_unlock(&xep_users_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_user_totals);
 
 /* The longest line: two u32s, a long, two spaces, a newline and a NUL. */
 #define XEP_USER_LINE_MAX	(10 + 1 + 10 + 1 + 20 + 1 + 1)
