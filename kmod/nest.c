@@ -81,7 +81,7 @@ static int xep_depth_down(struct xep_nest *nest, struct xep_instance *ep,
 			  struct xep_instance *into, int depth)
 {
 	struct xep_item *item;
-	int result = 0;
+	int result = 0, sub;
 
 	if (ep->loop_gen == xep_loop_gen)
 		return ep->loop_depth;
@@ -92,17 +92,21 @@ static int xep_depth_down(struct xep_nest *nest, struct xep_instance *ep,
 		struct xep_instance *child;
 
 		if (!xep_file_is_instance(item->file)) {
-			result = xep_nest_add_file(nest, item->file);
-			if (result)
+			if (xep_nest_add_file(nest, item->file)) {
+				result = -ENOMEM;
 				break;
+			}
 			continue;
 		}
 		child = item->file->private_data;
-		if (child == into || depth > XEP_MAX_NESTS)
-			result = XEP_MAX_NESTS + 1;
-		else
-			result = max(result, xep_depth_down(nest, child, into, depth + 1) + 1);
-		if (result > XEP_MAX_NESTS || result < 0)
+		sub = child == into || depth > XEP_MAX_NESTS ? XEP_MAX_NESTS :
+		      xep_depth_down(nest, child, into, depth + 1);
+		if (sub < 0) {
+			result = sub;
+			break;
+		}
+		result = max(result, sub + 1);
+		if (result > XEP_MAX_NESTS)
 			break;
 	}
 	ep->loop_depth = result;

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -308,6 +309,35 @@ TEST_F(nest, depth_limit_top_down)
 				EPOLLIN, MAX_CHAIN));
 	/* A file at the bottom is no link between instances. */
 	EXPECT_EQ(0, backend_add(be, self->ep[MAX_CHAIN - 1], self->p[0], EPOLLIN, 0));
+}
+
+/*
+ * The depth below an instance counts its instances, whatever files it
+ * watches besides: each instance of the chain also watches a few eventfds,
+ * which its tree orders among the instance it watches, and the link above
+ * the top is still one too many.
+ */
+TEST_F(nest, depth_limit_with_files)
+{
+	const struct backend *be = variant->be;
+	int efd[MAX_CHAIN][8];
+	int i, j;
+
+	for (i = 0; i < MAX_CHAIN; i++) {
+		for (j = 0; j < 8; j++) {
+			efd[i][j] = eventfd(0, EFD_CLOEXEC);
+			ASSERT_LE(0, efd[i][j]);
+			ASSERT_EQ(0, backend_add(be, self->ep[i], efd[i][j], EPOLLIN, j));
+		}
+		if (i)
+			ASSERT_EQ(0, backend_add(be, self->ep[i - 1], self->ep[i], EPOLLIN, i))
+				TH_LOG("link %d: %s", i, strerror(errno));
+	}
+	EXPECT_ERRNO(ELOOP, backend_add(be, self->ep[MAX_CHAIN], self->ep[0],
+				EPOLLIN, MAX_CHAIN));
+	for (i = 0; i < MAX_CHAIN; i++)
+		for (j = 0; j < 8; j++)
+			close(efd[i][j]);
 }
 
 /* And when two chains are joined in the middle. */
