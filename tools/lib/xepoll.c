@@ -2,8 +2,9 @@
 /*
  * libxepoll: epoll's API over the ioctls of /dev/xepoll.
  *
- * Every function is one system call, two for xepoll_create1() (the device
- * is opened, asked for an instance and closed again), and passes the
+ * Every function is one system call but xepoll_create1() (the device is
+ * opened, asked for an instance, and the instance moved onto the device's
+ * descriptor, the lowest free one, as epoll would return), and passes the
  * caller's pointers to the kernel untouched, so that a bad pointer is
  * EFAULT, not a crash, as with epoll. Only when epfd is not an open
  * instance do a few more calls find the error epoll would report first
