@@ -126,6 +126,27 @@ static uint64_t place(struct fuzz *f, enum slot slot, const void *src, size_t le
 	return (uint64_t)(uintptr_t)p;
 }
 
+/*
+ * Where an ioctl's argument struct @src (@len bytes, seen as @usize) goes:
+ * one time in ten a bad address, which makes the call EFAULT (*@want),
+ * whatever else is wrong with it; else a slot, where with @tail_nonzero
+ * one byte of the part past @len is made non-zero.
+ */
+static uint64_t place_arg(struct fuzz *f, const void *src, size_t len,
+			  size_t usize, bool tail_nonzero, long *want)
+{
+	uint64_t arg = xep_rand_below(&f->rnd, 10) ? 0 : bad_addr(f, usize);
+
+	if (arg) {
+		*want = -EFAULT;
+		return arg;
+	}
+	arg = place(f, S_STRUCT, src, len, usize, !tail_nonzero);
+	if (tail_nonzero)
+		((char *)(uintptr_t)arg)[usize - 1 - xep_rand_below(&f->rnd, usize - len)] = 1;
+	return arg;
+}
+
 static const char *errname(long e)
 {
 	static char buf[32];
@@ -208,7 +229,7 @@ static void fuzz_ctl(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_
 	static const uint32_t ops[] = { 0, XEPOLL_CTL_ADD, XEPOLL_CTL_DEL, XEPOLL_CTL_MOD, 4 };
 	struct xepoll_ctl c = { 0 };
 	struct epoll_event ev;
-	uint64_t arg, bad;
+	uint64_t arg;
 	uint32_t events;
 	bool evbad = false;
 	long ret, want;
@@ -241,15 +262,7 @@ static void fuzz_ctl(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_
 	if (tail_nonzero)
 		want = -E2BIG;
 
-	bad = xep_rand_below(&f->rnd, 10) ? 0 : bad_addr(f, usize);
-	if (bad) {
-		arg = bad;
-		want = -EFAULT;
-	} else {
-		arg = place(f, S_STRUCT, &c, sizeof(c), usize, !tail_nonzero);
-		if (tail_nonzero)
-			((char *)(uintptr_t)arg)[usize - 1 - xep_rand_below(&f->rnd, usize - sizeof(c))] = 1;
-	}
+	arg = place_arg(f, &c, sizeof(c), usize, tail_nonzero, &want);
 	ret = xioctl(f->ep, cmd, arg);
 	count(f, ret);
 	CHECK(f, ret == want, "CTL op %u fd %d (target %d) events %#x flags %#x data %#llx size %zu arg %#llx: %s, expected %s",
@@ -294,7 +307,7 @@ static uint64_t timespec_addr(struct fuzz *f, long *want_err)
 static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_nonzero)
 {
 	struct xepoll_wait w = { 0 };
-	uint64_t sigset, arg, bad;
+	uint64_t sigset, arg;
 	long ret, want = 0, terr = 0;
 	bool forever = false, outbad = false, outkernel = false;
 	char *out;
@@ -383,15 +396,7 @@ static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail
 
 	if (tail_nonzero)
 		want = -E2BIG;
-	bad = xep_rand_below(&f->rnd, 10) ? 0 : bad_addr(f, usize);
-	if (bad) {
-		arg = bad;
-		want = -EFAULT;
-	} else {
-		arg = place(f, S_STRUCT, &w, sizeof(w), usize, !tail_nonzero);
-		if (tail_nonzero)
-			((char *)(uintptr_t)arg)[usize - 1 - xep_rand_below(&f->rnd, usize - sizeof(w))] = 1;
-	}
+	arg = place_arg(f, &w, sizeof(w), usize, tail_nonzero, &want);
 
 	/*
 	 * A wait with no timeout ends with the next event or SIGALRM, which
@@ -453,7 +458,7 @@ static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail
 static void fuzz_create(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_nonzero)
 {
 	struct xepoll_create c = { 0 };
-	uint64_t arg, bad;
+	uint64_t arg;
 	long ret, want = 0;
 	int fl;
 
@@ -466,15 +471,7 @@ static void fuzz_create(struct fuzz *f, unsigned long cmd, size_t usize, bool ta
 		want = -EINVAL;
 	if (tail_nonzero)
 		want = -E2BIG;
-	bad = xep_rand_below(&f->rnd, 10) ? 0 : bad_addr(f, usize);
-	if (bad) {
-		arg = bad;
-		want = -EFAULT;
-	} else {
-		arg = place(f, S_STRUCT, &c, sizeof(c), usize, !tail_nonzero);
-		if (tail_nonzero)
-			((char *)(uintptr_t)arg)[usize - 1 - xep_rand_below(&f->rnd, usize - sizeof(c))] = 1;
-	}
+	arg = place_arg(f, &c, sizeof(c), usize, tail_nonzero, &want);
 	ret = xioctl(f->dev, cmd, arg);
 	count(f, ret);
 	if (want == 0) {
