@@ -92,7 +92,7 @@ done
 # The shared libraries (and the dynamic loader) the programs need, at the
 # same absolute paths, so the guest resolves them as the host does.
 for f in "${elves[@]}"; do
-	ldd "$f" 2>/dev/null | awk '/=> \// { print $3 } /^\t\// { print $1 }'
+	{ ldd "$f" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^\t\// { print $1 }'
 done | sort -u | while read -r lib; do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
