@@ -42,11 +42,17 @@ static struct rhltable xep_files;
 /* Serialize closers of one watched file; taken before any ep->mtx. */
 static struct mutex xep_close_locks[1 << XEP_CLOSE_LOCK_BITS];
 
+/*
+ * The table grows with the watches and does not shrink back: a program
+ * that adds and deletes thousands of watches over and over would otherwise
+ * have the table rehashed, by a worker, at every turn, where epoll pays
+ * nothing. The buckets left behind cost 8 bytes each, one or two per watch
+ * at the highest count seen, until the module unloads.
+ */
 static const struct rhashtable_params xep_files_params = {
 	.key_len		= sizeof(struct file *),
 	.key_offset		= offsetof(struct xep_item, file),
 	.head_offset		= offsetof(struct xep_item, fnode),
-	.automatic_shrinking	= true,
 };
 
 /* Any failure to grow the table is a lack of memory, as far as ADD goes. */
