@@ -63,8 +63,8 @@ struct xep_deadline {
 static int xep_deadline_get(const struct xepoll_wait *args,
 			    struct xep_deadline *dl)
 {
-	struct timespec64 rel;
-	ktime_t now;
+	struct timespec64 ts;
+	ktime_t now, rel;
 
 	memset(dl, 0, sizeof(*dl));
 	if (args->flags & XEPOLL_WAIT_TIMESPEC) {
@@ -74,28 +74,27 @@ static int xep_deadline_get(const struct xepoll_wait *args,
 			dl->forever = true;
 			return 0;
 		}
-		if (get_timespec64(&rel, u64_to_user_ptr(args->timeout)))
+		if (get_timespec64(&ts, u64_to_user_ptr(args->timeout)))
 			return -EFAULT;
-		if (!timespec64_valid(&rel))
+		if (!timespec64_valid(&ts))
 			return -EINVAL;
+		/* Saturates at KTIME_MAX. */
+		rel = timespec64_to_ktime(ts);
 	} else {
 		if (args->timeout_ms < 0) {
 			dl->forever = true;
 			return 0;
 		}
 		/* epoll_wait() takes an int: larger values are its own. */
-		rel = ns_to_timespec64((s64)min_t(s64, args->timeout_ms, INT_MAX) *
-				       NSEC_PER_MSEC);
+		rel = ms_to_ktime(min_t(s64, args->timeout_ms, INT_MAX));
 	}
 
-	if (!rel.tv_sec && !rel.tv_nsec) {
+	if (!rel) {
 		dl->poll = true;
 		return 0;
 	}
-	/* timespec64_to_ktime() saturates at KTIME_MAX; so does the sum. */
 	now = ktime_get();
-	dl->at = timespec64_to_ktime(rel);
-	dl->at = dl->at > KTIME_MAX - now ? KTIME_MAX : ktime_add(now, dl->at);
+	dl->at = rel > KTIME_MAX - now ? KTIME_MAX : ktime_add(now, rel);
 	return 0;
 }
 
@@ -210,6 +209,14 @@ static int xep_wait_events(struct xep_instance *ep, void __user *events,
 	}
 }
 
+/* The most events whose array size fits an int, for either layout. */
+static int xep_max_events(u32 event_size)
+{
+	if (event_size == XEPOLL_EVENT_SIZE)
+		return INT_MAX / XEPOLL_EVENT_SIZE;
+	return INT_MAX / XEPOLL_EVENT_SIZE_PACKED;
+}
+
 long xep_wait(struct xep_instance *ep, const struct xepoll_wait *args)
 {
 	void __user *events = u64_to_user_ptr(args->events);
@@ -231,7 +238,7 @@ long xep_wait(struct xep_instance *ep, const struct xepoll_wait *args)
 
 	trace_xepoll_wait_enter(ep, args->maxevents, dl.forever, dl.poll);
 
-	if (args->maxevents <= 0 || args->maxevents > INT_MAX / args->event_size)
+	if (args->maxevents <= 0 || args->maxevents > xep_max_events(args->event_size))
 		ret = -EINVAL;
 	else if (!access_ok(events, (size_t)args->maxevents * args->event_size))
 		ret = -EFAULT;
