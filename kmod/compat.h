@@ -7,6 +7,7 @@
 #define _XEPOLL_COMPAT_H
 
 #include <linux/fdtable.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 
 /*
@@ -36,5 +37,13 @@ static inline struct file *xep_file_close_fd(unsigned int fd)
 	return close_fd_get_file(fd);
 #endif
 }
+
+/*
+ * The file of a struct fd (fdget()): fd_file() from 6.12 on, when the
+ * struct became one tagged word; a field before.
+ */
+#ifndef fd_file
+#define fd_file(f)	((f).file)
+#endif
 
 #endif /* _XEPOLL_COMPAT_H */

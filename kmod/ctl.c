@@ -11,6 +11,7 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/eventpoll.h>
 
+#include "compat.h"
 #include "ctl.h"
 #include "item.h"
 #include "nest.h"
@@ -116,6 +117,7 @@ long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 	bool nest_checked;
 	struct xep_nest nest;
 	struct file *tfile;
+	struct fd tf;
 	__poll_t events;
 	long ret;
 
@@ -124,7 +126,12 @@ long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 		return ret;
 	events = (__force __poll_t)ctl->events;
 
-	tfile = fget(ctl->fd);
+	/*
+	 * As epoll_ctl(), without a reference of our own unless the
+	 * descriptor table is shared: an item takes its own (item.c).
+	 */
+	tf = fdget(ctl->fd);
+	tfile = fd_file(tf);
 	if (!tfile)
 		return -EBADF;
 
@@ -173,7 +180,7 @@ out_nest_end:
 	if (nest_checked)
 		xep_nest_end(&nest);
 out_fput:
-	fput(tfile);
+	fdput(tf);
 	trace_xepoll_ctl(ep, ctl->op, ctl->fd, ctl->events, ctl->data, ret);
 	return ret;
 }
