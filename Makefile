@@ -7,6 +7,9 @@
 #   make run          boot a kernel in QEMU with xepoll and show it working
 #   make shell        the same guest, with an interactive shell
 #   make check        build, lint and test on Debian's 6.1 and 6.12 kernels
+#   make bench        the workloads on xepoll, epoll, poll and io_uring, in
+#                     one boot of Debian's 6.12 (BENCH_ARGS: xepoll-bench's
+#                     options; results in bench/)
 #   make lint         checkpatch --strict, sparse and W=1 on both kernels
 #   make deps         install the Debian packages all of the above need
 #
@@ -42,6 +45,10 @@ check:
 lint: deps
 	@$(TESTING)/lint.sh
 
+bench: tools
+	@$(TESTING)/deps.sh bench
+	@$(TESTING)/bench.sh $(BENCH_ARGS)
+
 run: deps tools
 	@$(TESTING)/run.sh run
 
@@ -52,6 +59,6 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	$(MAKE) -C tools clean
 	$(MAKE) -C selftests clean
-	rm -rf build
+	rm -rf build bench
 
-.PHONY: all deps deps-build module tools selftests check lint run shell clean
+.PHONY: all deps deps-build module tools selftests check lint bench run shell clean

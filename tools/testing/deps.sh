@@ -13,9 +13,10 @@
 #   debug   building the debug kernel (debug-kernel.sh)
 #   check   everything make check, make lint and make run use, including
 #           the unmodified epoll programs preload_test.sh runs in the guest
+#   bench   make bench: make check's packages, the plotting library, perf
 set -euo pipefail
 
-pkgs_build=(gcc make libc6-dev kmod linux-headers-amd64)
+pkgs_build=(gcc make libc6-dev kmod linux-headers-amd64 liburing-dev)
 pkgs_check=("${pkgs_build[@]}"
 	linux-image-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
@@ -26,6 +27,7 @@ pkgs_check=("${pkgs_build[@]}"
 pkgs_debug=(linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev
 	ccache xz-utils)
 pkgs_check+=("${pkgs_debug[@]}")
+pkgs_bench=("${pkgs_check[@]}" python3 python3-matplotlib linux-perf)
 
 want=()
 for group in "$@"; do
@@ -33,6 +35,7 @@ for group in "$@"; do
 	build)	want+=("${pkgs_build[@]}") ;;
 	debug)	want+=("${pkgs_debug[@]}") ;;
 	check)	want+=("${pkgs_check[@]}") ;;
+	bench)	want+=("${pkgs_bench[@]}") ;;
 	*)	echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# qemu-run.sh -k VMLINUZ -i INITRD -m check|run|shell -o OUTDIR [-T SECONDS]
-#             [-A KERNEL-ARGS]
+# qemu-run.sh -k VMLINUZ -i INITRD -m check|run|bench|shell -o OUTDIR
+#             [-T SECONDS] [-A KERNEL-ARGS] [-c CPUS]
 #
 # Boot a kernel with the test guest's initramfs. The console goes to
 # OUTDIR/console.log and the guest's result channel (its second serial
-# port) to OUTDIR/results.log; verdict.sh reads both. In run mode the
-# demonstration's words are shown as they arrive; in shell mode the console
-# is this terminal.
+# port) to OUTDIR/results.log; verdict.sh reads both. In run and bench
+# modes the guest's words are shown as they arrive; in shell mode the
+# console is this terminal.
 #
 # KVM is used only where a probe shows it really works (on some hosts
 # /dev/kvm exists but a guest hangs in it); otherwise QEMU emulates (TCG).
@@ -16,8 +16,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel= initrd= mode= out= timeout=900 extra=
-while getopts k:i:m:o:T:A: opt; do
+kernel= initrd= mode= out= timeout=900 extra= cpus=2
+while getopts k:i:m:o:T:A:c: opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -25,11 +25,12 @@ while getopts k:i:m:o:T:A: opt; do
 	o) out=$OPTARG ;;
 	T) timeout=$OPTARG ;;
 	A) extra=$OPTARG ;;
+	c) cpus=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
 [ -n "$kernel" ] && [ -n "$initrd" ] && [ -n "$mode" ] && [ -n "$out" ] ||
-	xep_die "usage: qemu-run.sh -k VMLINUZ -i INITRD -m check|run|shell -o OUTDIR [-T SECONDS]"
+	xep_die "usage: qemu-run.sh -k VMLINUZ -i INITRD -m check|run|bench|shell -o OUTDIR [-T SECONDS]"
 
 # Does a guest really run under KVM here? Boot the kernel with an init that
 # only says so, and give it a few seconds. The answer is kept until the host
@@ -78,7 +79,7 @@ mkdir -p "$out"
 : >"$out/results.log"
 echo "$accel" >"$out/accel"
 
-qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp 2 -m 1G
+qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$cpus" -m 1G
 	-no-reboot -display none -monitor none
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 xepoll_mode=$mode $extra")
@@ -89,7 +90,7 @@ check)
 		-serial "file:$out/console.log" -serial "file:$out/results.log" \
 		</dev/null >"$out/qemu.log" 2>&1 || echo "qemu exit $?" >>"$out/qemu.log"
 	;;
-run)
+run|bench)
 	timeout -s KILL "$timeout" "${qemu[@]}" \
 		-serial "file:$out/console.log" -serial "file:$out/results.log" \
 		</dev/null >"$out/qemu.log" 2>&1 &
@@ -98,9 +99,9 @@ run)
 	# kernel log stay in the file for the verdict.
 	tail -n +1 -s 0.2 -f --pid=$qpid "$out/results.log" |
 		awk '{ sub(/\r$/, "") }
-		     /^XEPOLL dmesg-begin/ { quiet = 1 }
+		     /^XEPOLL (dmesg|bench-json)-begin/ { quiet = 1 }
 		     !quiet && !/^XEPOLL / { print; fflush() }
-		     /^XEPOLL dmesg-end/ { quiet = 0 }'
+		     /^XEPOLL (dmesg|bench-json)-end/ { quiet = 0 }'
 	wait $qpid || echo "qemu exit $?" >>"$out/qemu.log"
 	;;
 shell)

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xepoll-bench [--quick] [--repeats N] [--min-ms MS] [--max-n N]
+ *              [--only WORKLOAD,...] [--mechs MECHANISM,...] [--json FILE]
+ *
+ * The runner: gathers every workload's cases, runs each on every mechanism
+ * that can run it, a round robin repeated --repeats times (the first
+ * mechanism of a round changes from round to round), and prints a line per
+ * case while it goes: the median per mechanism and its ratio to native
+ * epoll's. --json writes one record per case and mechanism.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+#define MAX_CASES	128
+#define MAX_REPEATS	31
+
+struct bench_opts opts = {
+	.repeats = 5,
+	.min_sample_ms = 40,
+	.max_n = 100000,
+};
+
+static struct bench_case cases[MAX_CASES];
+static unsigned int nr_cases;
+
+/* Whether @name is in the comma-separated @list; everything is in none. */
+static bool listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = list;
+
+	if (!p)
+		return true;
+	while (*p) {
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+			return true;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return false;
+}
+
+static void add_case(const struct bench_case *c)
+{
+	if (!listed(opts.only, c->workload))
+		return;
+	if (nr_cases == MAX_CASES)
+		die("more than %d cases", MAX_CASES);
+	cases[nr_cases++] = *c;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* What one case measured on one mechanism. */
+struct result {
+	bool ran;
+	int n;
+	double ns[MAX_REPEATS], extra[MAX_REPEATS];
+	double med_ns, med_extra;
+};
+
+static bool can_run(const struct bench_case *c, const struct mech *m, bool avail)
+{
+	if (m->max_pending && c->pending > m->max_pending)
+		return false;
+	return avail && (m->caps & c->caps) == c->caps;
+}
+
+/* "n=100 mode=edge" as JSON members: numbers bare, words quoted. */
+static void json_params(FILE *f, const char *params)
+{
+	char buf[sizeof(((struct bench_case *)0)->params)], *tok, *save, *eq, *end;
+
+	snprintf(buf, sizeof(buf), "%s", params);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		eq = strchr(tok, '=');
+		if (!eq)
+			continue;
+		*eq++ = '\0';
+		strtod(eq, &end);
+		if (*eq && !*end)
+			fprintf(f, ", \"%s\": %s", tok, eq);
+		else
+			fprintf(f, ", \"%s\": \"%s\"", tok, eq);
+	}
+}
+
+static void json_num(FILE *f, double v)
+{
+	if (v < 0)
+		fputs("null", f);
+	else
+		fprintf(f, v < 100 ? "%.3f" : "%.1f", v);
+}
+
+static void json_record(FILE *f, const struct bench_case *c, const struct mech *m,
+			const struct result *r, const struct result *base)
+{
+	static bool first = true;
+	double ratio = -1;
+	int i;
+
+	if (c->memory && base->ran && base->med_extra > 0)
+		ratio = r->med_extra / base->med_extra;
+	else if (!c->memory && base->ran && base->med_ns > 0)
+		ratio = r->med_ns / base->med_ns;
+
+	fprintf(f, "%s\n  {\"workload\": \"%s\", \"mechanism\": \"%s\", \"params\": \"%s\"",
+		first ? "" : ",", c->workload, m->name, c->params);
+	first = false;
+	json_params(f, c->params);
+	fprintf(f, ", \"unit\": \"%s\", \"median_ns\": ", c->unit);
+	json_num(f, c->memory ? -1 : r->med_ns);
+	fputs(", \"ratio_vs_epoll\": ", f);
+	if (ratio < 0)
+		fputs("null", f);
+	else
+		fprintf(f, "%.3f", ratio);
+	if (c->extra_name) {
+		fprintf(f, ", \"%s\": ", c->extra_name);
+		json_num(f, r->med_extra);
+	}
+	fputs(", \"samples\": [", f);
+	for (i = 0; i < r->n; i++)
+		fprintf(f, "%s%.1f", i ? ", " : "", c->memory ? r->extra[i] : r->ns[i]);
+	fputs("]}", f);
+}
+
+/* One case on every mechanism; a line of the table. */
+static void run_case(unsigned int idx, const bool *avail, FILE *json)
+{
+	const struct bench_case *c = &cases[idx];
+	struct result res[MECH_NR] = { 0 };
+	struct sample s;
+	int rep, k, id;
+	double v;
+
+	printf("[%2u/%u] %-9s %-26s", idx + 1, nr_cases, c->workload, c->params);
+	fflush(stdout);
+	for (rep = 0; rep < opts.repeats; rep++) {
+		for (k = 0; k < MECH_NR; k++) {
+			id = (k + rep) % MECH_NR;
+			if (!can_run(c, mechs[id], avail[id]))
+				continue;
+			s.ns = -1;
+			s.extra = -1;
+			if (!c->run(mechs[id], c->arg, &s))
+				die("%s %s on %s failed", c->workload, c->params,
+				    mechs[id]->name);
+			res[id].ns[res[id].n] = s.ns;
+			res[id].extra[res[id].n] = s.extra;
+			res[id].n++;
+			res[id].ran = true;
+		}
+	}
+	for (id = 0; id < MECH_NR; id++) {
+		double tmp[MAX_REPEATS];
+
+		if (!res[id].ran)
+			continue;
+		memcpy(tmp, res[id].ns, sizeof(tmp));
+		res[id].med_ns = median(tmp, res[id].n);
+		memcpy(tmp, res[id].extra, sizeof(tmp));
+		res[id].med_extra = median(tmp, res[id].n);
+	}
+	for (id = 0; id < MECH_NR; id++) {
+		if (!res[id].ran) {
+			printf(" %10s %6s", "-", "");
+			continue;
+		}
+		v = c->memory ? res[id].med_extra : res[id].med_ns;
+		if (id == MECH_EPOLL || !res[MECH_EPOLL].ran)
+			printf(" %10.0f %6s", v, "");
+		else
+			printf(" %10.0f x%-5.2f", v,
+			       v / (c->memory ? res[MECH_EPOLL].med_extra :
+				    res[MECH_EPOLL].med_ns));
+	}
+	printf("  %s\n", c->memory ? "bytes per watch" : c->unit);
+	if (c->extra_name && !c->memory) {
+		printf("%43s", c->extra_name);
+		for (id = 0; id < MECH_NR; id++)
+			if (res[id].ran)
+				printf(" %10.2f %6s", res[id].med_extra, "");
+			else
+				printf(" %10s %6s", "-", "");
+		putchar('\n');
+	}
+	fflush(stdout);
+	if (!json)
+		return;
+	for (id = 0; id < MECH_NR; id++)
+		if (res[id].ran)
+			json_record(json, c, mechs[id], &res[id], &res[MECH_EPOLL]);
+	fflush(json);
+}
+
+static void usage(void)
+{
+	fputs("usage: xepoll-bench [--quick] [--repeats N] [--min-ms MS] [--max-n N]\n"
+	      "                    [--only WORKLOAD,...] [--mechs MECHANISM,...] [--json FILE]\n"
+	      "workloads: churn sparse pingpong fanout echo memory\n"
+	      "mechanisms: epoll xepoll poll io_uring\n", stderr);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "repeats", required_argument, NULL, 'r' },
+		{ "min-ms", required_argument, NULL, 'm' },
+		{ "max-n", required_argument, NULL, 'n' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "mechs", required_argument, NULL, 'M' },
+		{ "json", required_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool avail[MECH_NR];
+	const char *json_path = NULL, *mech_list = NULL;
+	FILE *json = NULL;
+	unsigned int i;
+	int opt, id;
+
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			opts.quick = true;
+			opts.repeats = 1;
+			opts.min_sample_ms = 1;
+			opts.max_n = 1000;
+			break;
+		case 'r':
+			opts.repeats = atoi(optarg);
+			break;
+		case 'm':
+			opts.min_sample_ms = atof(optarg);
+			break;
+		case 'n':
+			opts.max_n = strtoul(optarg, NULL, 0);
+			break;
+		case 'o':
+			opts.only = optarg;
+			break;
+		case 'M':
+			mech_list = optarg;
+			break;
+		case 'j':
+			json_path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || opts.repeats < 1 || opts.repeats > MAX_REPEATS ||
+	    opts.min_sample_ms < 0 || opts.max_n < 100)
+		usage();
+
+	churn_cases(add_case);
+	sparse_cases(add_case);
+	pingpong_cases(add_case);
+	fanout_cases(add_case);
+	echo_cases(add_case);
+	memory_cases(add_case);
+	if (!nr_cases)
+		usage();
+
+	for (id = 0; id < MECH_NR; id++) {
+		if (!listed(mech_list, mechs[id]->name)) {
+			avail[id] = false;
+			continue;
+		}
+		avail[id] = mech_available(mechs[id]);
+		if (!avail[id])
+			printf("xepoll-bench: %s is not available here; its cases are left out\n",
+			       mechs[id]->name);
+	}
+	printf("xepoll-bench: %u cases, %d samples each; the median per mechanism in ns\n"
+	       "per operation (bytes for memory), x: its ratio to native epoll's median\n\n",
+	       nr_cases, opts.repeats);
+	printf("%-43s", "");
+	for (id = 0; id < MECH_NR; id++)
+		printf(" %10s %6s", mechs[id]->name, "");
+	putchar('\n');
+	if (json_path) {
+		json = fopen(json_path, "w");
+		if (!json)
+			die("%s: %s", json_path, strerror(errno));
+		fputc('[', json);
+	}
+	for (i = 0; i < nr_cases; i++)
+		run_case(i, avail, json);
+	if (json) {
+		fputs("\n]\n", json);
+		if (fclose(json))
+			die("%s: %s", json_path, strerror(errno));
+	}
+	return 0;
+}
