@@ -18,6 +18,7 @@
 #include "files.h"
 #include "instance.h"
 #include "ioctl.h"
+#include "submit.h"
 #include "wait.h"
 
 /*
@@ -27,19 +28,24 @@
 static_assert(sizeof(struct xepoll_create) == 8);
 static_assert(sizeof(struct xepoll_ctl) == 24);
 static_assert(sizeof(struct xepoll_event) == XEPOLL_EVENT_SIZE);
-static_assert(sizeof(struct xepoll_wait) == 48);
+static_assert(sizeof(struct xepoll_wait) >= XEPOLL_WAIT_SIZE_VER0);
+static_assert(offsetof(struct xepoll_wait, min_events) == XEPOLL_WAIT_SIZE_VER0);
+static_assert(sizeof(struct xepoll_wait) == XEPOLL_WAIT_SIZE_VER1);
+static_assert(sizeof(struct xepoll_submit) == 40);
 
 /* Every argument struct, so that one buffer on the stack fits any. */
 union xep_ioc_arg {
 	struct xepoll_create create;
 	struct xepoll_ctl ctl;
 	struct xepoll_wait wait;
+	struct xepoll_submit submit;
 };
 
 /**
  * struct xep_ioc_def - one ioctl command
  * @targets:	the files it is valid on (enum xep_ioc_target)
  * @dir:	_IOC_DIR of the command: _IOC_WRITE with an argument struct,
+ *		_IOC_READ | _IOC_WRITE with one the handler writes back to,
  *		_IOC_NONE with a plain value
  * @size:	the argument struct's size in this module (0 for a value)
  * @min_size:	its size in its first version: smaller is EINVAL
@@ -80,8 +86,15 @@ static long xep_ioc_wait(struct file *file, void *karg, unsigned long arg)
 	return xep_wait(file->private_data, karg);
 }
 
+static long xep_ioc_submit(struct file *file, void *karg, unsigned long arg)
+{
+	return xep_submit(file->private_data, karg, u64_to_user_ptr((u64)arg));
+}
+
 #define XEP_IOC_STRUCT(type, first_size)	\
 	.dir = _IOC_WRITE, .size = sizeof(type), .min_size = (first_size)
+#define XEP_IOC_STRUCT_RW(type, first_size)	\
+	.dir = _IOC_READ | _IOC_WRITE, .size = sizeof(type), .min_size = (first_size)
 
 static const struct xep_ioc_def xep_ioctls[] = {
 	[_IOC_NR(XEPOLL_IOC_CREATE)] = {
@@ -101,8 +114,13 @@ static const struct xep_ioc_def xep_ioctls[] = {
 	},
 	[_IOC_NR(XEPOLL_IOC_WAIT)] = {
 		.targets = XEP_IOC_INSTANCE,
-		XEP_IOC_STRUCT(struct xepoll_wait, 48),
+		XEP_IOC_STRUCT(struct xepoll_wait, XEPOLL_WAIT_SIZE_VER0),
 		.handler = xep_ioc_wait,
+	},
+	[_IOC_NR(XEPOLL_IOC_SUBMIT)] = {
+		.targets = XEP_IOC_INSTANCE,
+		XEP_IOC_STRUCT_RW(struct xepoll_submit, 40),
+		.handler = xep_ioc_submit,
 	},
 };
 
