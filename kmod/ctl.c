@@ -1,13 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XEPOLL_IOC_CTL: one change to the interest list, with epoll_ctl()'s
+ * Changes to the interest list: XEPOLL_IOC_CTL's one change, and each
+ * change of an XEPOLL_IOC_SUBMIT batch (submit.c), with epoll_ctl()'s
  * checks in epoll_ctl()'s order, so that each error is the one epoll would
  * report for the same call.
+ *
+ * A run of changes (struct xep_ctl_run) keeps ep->mtx from one change to
+ * the next, so that a batch takes it once rather than once per change;
+ * it lets go every XEP_CTL_RUN_MAX changes, so that waiters and other
+ * changers are not held off for a whole batch. An ADD that needs the
+ * nesting checks must take xep_nest_mutex, which is outside ep->mtx
+ * (instance.h): it lets go of ep->mtx first and runs as a single change.
+ *
+ * Changes by data (XEPOLL_CTL_BY_DATA) walk the whole interest tree under
+ * ep->mtx, so they see it whole and race with nothing: concurrent changes,
+ * the release of orphaned files (files.c) and event transfer all take
+ * ep->mtx too. They cost time linear in the number of registrations.
  */
 #include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/magic.h>
 #include <linux/poll.h>
+#include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/eventpoll.h>
 
@@ -111,20 +125,48 @@ static int xep_ctl_fetch_event(struct xepoll_ctl *ctl)
 	return 0;
 }
 
-long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
+/* Take ep->mtx for the run, unless it holds it already. */
+static void xep_ctl_run_lock(struct xep_ctl_run *run)
 {
+	if (run->locked)
+		return;
+	mutex_lock(&run->ep->mtx);
+	run->locked = true;
+	run->changes = 0;
+}
+
+void xep_ctl_run_end(struct xep_ctl_run *run)
+{
+	if (!run->locked)
+		return;
+	mutex_unlock(&run->ep->mtx);
+	run->locked = false;
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_ctl_run_end);
+
+/*
+ * EPOLLWAKEUP is silently dropped without the capability, and on a kernel
+ * that cannot suspend, as epoll drops it.
+ */
+static __poll_t xep_ctl_wakeup_bit(__poll_t events)
+{
+	if ((events & EPOLLWAKEUP) &&
+	    (!IS_ENABLED(CONFIG_PM_SLEEP) || !capable(CAP_BLOCK_SUSPEND)))
+		events &= ~EPOLLWAKEUP;
+	return events;
+}
+
+/* A change addressed by descriptor: epoll_ctl(). */
+static long xep_ctl_by_fd(struct xep_ctl_run *run, const struct xepoll_ctl *ctl)
+{
+	struct xep_instance *ep = run->ep;
 	bool has_event = ctl->op != XEPOLL_CTL_DEL;
+	__poll_t events = (__force __poll_t)ctl->events;
 	bool nest_checked;
 	struct xep_nest nest;
 	struct file *tfile;
 	struct fd tf;
-	__poll_t events;
 	long ret;
-
-	ret = xep_ctl_fetch_event(ctl);
-	if (ret)
-		return ret;
-	events = (__force __poll_t)ctl->events;
 
 	/*
 	 * As epoll_ctl(), without a reference of our own unless the
@@ -139,13 +181,8 @@ long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 	if (!file_can_poll(tfile))
 		goto out_fput;
 
-	/*
-	 * EPOLLWAKEUP is silently dropped without the capability, and on a
-	 * kernel that cannot suspend, as epoll drops it.
-	 */
-	if (has_event && (events & EPOLLWAKEUP) &&
-	    (!IS_ENABLED(CONFIG_PM_SLEEP) || !capable(CAP_BLOCK_SUSPEND)))
-		events &= ~EPOLLWAKEUP;
+	if (has_event)
+		events = xep_ctl_wakeup_bit(events);
 
 	ret = -EINVAL;
 	if (tfile == ep->file)
@@ -163,24 +200,116 @@ long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
 			goto out_fput;
 	}
 
-	/* A link that involves nesting: check loops, depth and paths. */
+	/*
+	 * A link that involves nesting: check loops, depth and paths, under
+	 * xep_nest_mutex, which is taken before ep->mtx.
+	 */
 	nest_checked = ctl->op == XEPOLL_CTL_ADD && xep_nest_needed(ep, tfile);
 	if (nest_checked) {
+		xep_ctl_run_end(run);
 		xep_nest_begin(&nest);
 		ret = xep_nest_check(&nest, ep, tfile);
-		if (ret)
-			goto out_nest_end;
+		if (!ret) {
+			mutex_lock(&ep->mtx);
+			ret = xep_ctl_locked(ep, ctl, tfile, events, &nest);
+			mutex_unlock(&ep->mtx);
+		}
+		xep_nest_end(&nest);
+		goto out_fput;
 	}
 
-	mutex_lock(&ep->mtx);
-	ret = xep_ctl_locked(ep, ctl, tfile, events, nest_checked ? &nest : NULL);
-	mutex_unlock(&ep->mtx);
+	xep_ctl_run_lock(run);
+	ret = xep_ctl_locked(ep, ctl, tfile, events, NULL);
 
-out_nest_end:
-	if (nest_checked)
-		xep_nest_end(&nest);
 out_fput:
 	fdput(tf);
-	trace_xepoll_ctl(ep, ctl->op, ctl->fd, ctl->events, ctl->data, ret);
+	return ret;
+}
+
+/*
+ * A change by data: MOD or DEL of every registration whose data is
+ * @ctl->data. MOD checks every match before it changes any, so that an
+ * EINVAL changes nothing.
+ */
+static long xep_ctl_by_data(struct xep_ctl_run *run, const struct xepoll_ctl *ctl)
+{
+	struct xep_instance *ep = run->ep;
+	__poll_t events = (__force __poll_t)ctl->events;
+	struct xep_item *item, *next;
+	long matched = 0;
+
+	if (ctl->flags != XEPOLL_CTL_BY_DATA || ctl->fd != -1)
+		return -EINVAL;
+	if (ctl->op != XEPOLL_CTL_MOD && ctl->op != XEPOLL_CTL_DEL)
+		return -EINVAL;
+	if (ctl->op == XEPOLL_CTL_MOD) {
+		if (events & EPOLLEXCLUSIVE)
+			return -EINVAL;
+		events = xep_ctl_wakeup_bit(events);
+	}
+
+	xep_ctl_run_lock(run);
+	for (item = xep_tree_first(ep); item; item = xep_tree_next(item)) {
+		if (item->data != ctl->data)
+			continue;
+		/* Exclusive hooks are placed at ADD and cannot change. */
+		if (ctl->op == XEPOLL_CTL_MOD && (item->events & EPOLLEXCLUSIVE))
+			return -EINVAL;
+		matched++;
+	}
+	if (!matched)
+		return -ENOENT;
+
+	for (item = xep_tree_first(ep); item; item = next) {
+		next = xep_tree_next(item);
+		if (item->data != ctl->data)
+			continue;
+		if (ctl->op == XEPOLL_CTL_DEL)
+			xep_item_remove(ep, item);
+		else
+			xep_item_modify(ep, item, events | EPOLLERR | EPOLLHUP,
+					item->data);
+	}
+	return min_t(long, matched, INT_MAX);
+}
+
+long xep_ctl_apply(struct xep_ctl_run *run, const struct xepoll_ctl *ctl)
+{
+	long ret;
+
+	/* Let others in now and then during a long run. */
+	if (run->locked && ++run->changes >= XEP_CTL_RUN_MAX) {
+		xep_ctl_run_end(run);
+		cond_resched();
+	}
+
+	if (ctl->flags & XEPOLL_CTL_BY_DATA)
+		ret = xep_ctl_by_data(run, ctl);
+	else if (ctl->flags)
+		ret = -EINVAL;
+	else
+		ret = xep_ctl_by_fd(run, ctl);
+	trace_xepoll_ctl(run->ep, ctl->op, ctl->fd, ctl->events, ctl->data, ret);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_ctl_apply);
+
+long xep_ctl(struct xep_instance *ep, struct xepoll_ctl *ctl)
+{
+	struct xep_ctl_run run = { .ep = ep };
+	long ret;
+
+	if (ctl->flags & XEPOLL_CTL_BY_DATA) {
+		/* The event is given inline: its data is what is matched. */
+		if (ctl->flags & XEPOLL_CTL_EVENT_ADDR)
+			return -EINVAL;
+	} else {
+		ret = xep_ctl_fetch_event(ctl);
+		if (ret)
+			return ret;
+	}
+
+	ret = xep_ctl_apply(&run, ctl);
+	xep_ctl_run_end(&run);
 	return ret;
 }

@@ -19,6 +19,7 @@
 #include "files.h"
 #include "instance.h"
 #include "ioctl.h"
+#include "submit.h"
 #include "wait.h"
 
 /*
@@ -28,12 +29,16 @@
 static_assert(sizeof(struct xepoll_create) == 8);
 static_assert(sizeof(struct xepoll_ctl) == 24);
 static_assert(sizeof(struct xepoll_event) == XEPOLL_EVENT_SIZE);
-static_assert(sizeof(struct xepoll_wait) == 48);
+static_assert(sizeof(struct xepoll_wait) >= XEPOLL_WAIT_SIZE_VER0);
+static_assert(offsetof(struct xepoll_wait, min_events) == XEPOLL_WAIT_SIZE_VER0);
+static_assert(sizeof(struct xepoll_wait) == XEPOLL_WAIT_SIZE_VER1);
+static_assert(sizeof(struct xepoll_submit) == 40);
 
 /**
  * struct xep_ioc_def - one ioctl command
  * @targets:	the files it is valid on (enum xep_ioc_target)
  * @dir:	_IOC_DIR of the command: _IOC_WRITE with an argument struct,
+ *		_IOC_READ | _IOC_WRITE with one the handler writes back to,
  *		_IOC_NONE with a plain value
  * @min_size:	the argument struct's size in its first version: smaller is
  *		EINVAL
@@ -117,8 +122,20 @@ static long xep_ioc_wait(struct file *file, unsigned long arg, size_t usize)
 	return xep_wait(file->private_data, &wait);
 }
 
+static long xep_ioc_submit(struct file *file, unsigned long arg, size_t usize)
+{
+	struct xepoll_submit submit;
+	int ret = xep_ioc_copy(&submit, sizeof(submit), arg, usize);
+
+	if (ret)
+		return ret;
+	return xep_submit(file->private_data, &submit, u64_to_user_ptr((u64)arg));
+}
+
 #define XEP_IOC_STRUCT(first_size)	\
 	.dir = _IOC_WRITE, .min_size = (first_size)
+#define XEP_IOC_STRUCT_RW(first_size)	\
+	.dir = _IOC_READ | _IOC_WRITE, .min_size = (first_size)
 
 static const struct xep_ioc_def xep_ioctls[] = {
 	[_IOC_NR(XEPOLL_IOC_CREATE)] = {
@@ -138,8 +155,13 @@ static const struct xep_ioc_def xep_ioctls[] = {
 	},
 	[_IOC_NR(XEPOLL_IOC_WAIT)] = {
 		.targets = XEP_IOC_INSTANCE,
-		XEP_IOC_STRUCT(48),
+		XEP_IOC_STRUCT(XEPOLL_WAIT_SIZE_VER0),
 		.handler = xep_ioc_wait,
+	},
+	[_IOC_NR(XEPOLL_IOC_SUBMIT)] = {
+		.targets = XEP_IOC_INSTANCE,
+		XEP_IOC_STRUCT_RW(40),
+		.handler = xep_ioc_submit,
 	},
 };
 

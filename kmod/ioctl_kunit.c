@@ -235,7 +235,10 @@ static void xkt_ioctl_wait_flags_size(struct kunit *test)
 	void __user *ubuf = xkt_user_buf(test, PROT_READ | PROT_WRITE);
 	struct xepoll_wait wait = xkt_wait_args(ubuf, 1);
 
-	wait.flags = 2;
+	wait.flags = 4;
+	KUNIT_EXPECT_EQ(test, xkt_wait(test, ep->file, &wait), -EINVAL);
+	/* An absolute deadline is a timespec. */
+	wait.flags = XEPOLL_WAIT_ABSOLUTE;
 	KUNIT_EXPECT_EQ(test, xkt_wait(test, ep->file, &wait), -EINVAL);
 	wait = xkt_wait_args(ubuf, 1);
 	wait.event_size = 8;

@@ -7,6 +7,8 @@
  *   idle      rdllink self-linked, ovf_next == XEP_OVF_INACTIVE
  *   ready     on ep->rdllist, oldest first
  *   overflow  on ep->ovflist: made ready while a transfer was scanning
+ *   held      on a minimum-batch waiter's held list (ep->mtx): reported
+ *             by that wait, back on the ready list when it ends
  *
  * A transfer (xep_ready_transfer(), and xep_ready_poll()) holds ep->mtx,
  * moves the whole ready list to a private batch (xep_scan_start()) and
@@ -248,9 +250,18 @@ static int xep_put_event(void __user *uevent, size_t event_size,
  * Move up to @maxevents ready events to @events, whose range the caller
  * has checked with access_ok(). Returns how many, or -EFAULT if the very
  * first copy faulted (the item then stays ready).
+ *
+ * A level-triggered item that reported goes back to the ready list, or,
+ * with @held, on @held instead: a minimum-batch wait transfers several
+ * times into one array, and must report each item at most once. Items on
+ * @held look queued to the callback, which then leaves them alone; DEL
+ * takes them off it as off the ready list, under ep->mtx, which is why
+ * @held is only touched under ep->mtx. xep_ready_release_held() puts them
+ * back on the ready list when the wait ends.
  */
-int xep_ready_transfer(struct xep_instance *ep, void __user *events,
-		       int maxevents, size_t event_size)
+static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
+				 int maxevents, size_t event_size,
+				 struct list_head *held)
 {
 	struct xep_item *item, *tmp;
 	LIST_HEAD(batch);
@@ -289,7 +300,7 @@ int xep_ready_transfer(struct xep_instance *ep, void __user *events,
 		if (item->events & EPOLLONESHOT)
 			WRITE_ONCE(item->events, item->events & XEP_PRIVATE_BITS);
 		else if (!(item->events & EPOLLET))
-			list_add_tail(&item->rdllink, &ep->rdllist);
+			list_add_tail(&item->rdllink, held ?: &ep->rdllist);
 	}
 
 	xep_scan_done(ep, &batch);
@@ -299,7 +310,49 @@ int xep_ready_transfer(struct xep_instance *ep, void __user *events,
 		xep_stat_add(events, res);
 	return res;
 }
+
+int xep_ready_transfer(struct xep_instance *ep, void __user *events,
+		       int maxevents, size_t event_size)
+{
+	return xep_ready_transfer_to(ep, events, maxevents, event_size, NULL);
+}
 EXPORT_SYMBOL_IF_KUNIT(xep_ready_transfer);
+
+/* xep_ready_transfer(), keeping reported level-triggered items on @held. */
+int xep_ready_transfer_held(struct xep_instance *ep, void __user *events,
+			    int maxevents, size_t event_size,
+			    struct list_head *held)
+{
+	return xep_ready_transfer_to(ep, events, maxevents, event_size, held);
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_ready_transfer_held);
+
+/*
+ * The end of a minimum-batch wait: the level-triggered items it reported
+ * go back to the tail of the ready list, to be polled again by the next
+ * wait, as if each had been transferred alone.
+ */
+void xep_ready_release_held(struct xep_instance *ep, struct list_head *held)
+{
+	bool pwake = false;
+
+	mutex_lock(&ep->mtx);
+	if (!list_empty(held)) {
+		spin_lock_irq(&ep->lock);
+		list_splice_tail_init(held, &ep->rdllist);
+		/* As in xep_ready_queue(): checked under ep->lock. */
+		if (waitqueue_active(&ep->wq))
+			wake_up(&ep->wq);
+		/* As in xep_wake_callback(): a racing poller re-checks. */
+		pwake = waitqueue_active(&ep->poll_wait);
+		spin_unlock_irq(&ep->lock);
+	}
+	mutex_unlock(&ep->mtx);
+
+	if (pwake)
+		xep_instance_poll_wake(ep, NULL);
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_ready_release_held);
 
 /*
  * The instance's own readiness, for its ->poll(): readable when an item

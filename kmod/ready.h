@@ -17,6 +17,10 @@ void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item);
 bool xep_ready_available(struct xep_instance *ep);
 int xep_ready_transfer(struct xep_instance *ep, void __user *events,
 		       int maxevents, size_t event_size);
+int xep_ready_transfer_held(struct xep_instance *ep, void __user *events,
+			    int maxevents, size_t event_size,
+			    struct list_head *held);
+void xep_ready_release_held(struct xep_instance *ep, struct list_head *held);
 __poll_t xep_ready_poll(struct xep_instance *ep, int depth);
 
 #endif /* _XEPOLL_READY_H */

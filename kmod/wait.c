@@ -11,6 +11,26 @@
  * Waiters sleep as exclusive waiters, so one event wakes one of them and
  * the next wake-up reaches the next, as in epoll. A waiter that transfers
  * nothing (another took the events) goes back to sleep while time is left.
+ *
+ * Beyond epoll:
+ *
+ * - An absolute deadline (XEPOLL_WAIT_ABSOLUTE) sleeps on an hrtimer of
+ *   the clock it names, so a CLOCK_REALTIME deadline follows clock
+ *   changes, as clock_nanosleep(TIMER_ABSTIME) does.
+ *
+ * - A minimum-batch wait (min_events > 1) transfers what is ready into
+ *   the caller's array and sleeps again, until min_events are there, or
+ *   the array is full, or the deadline passes. Once the wait holds its
+ *   first event, min_wait_ns (if set) brings the deadline forward to
+ *   "now + min_wait_ns" on the wait's clock. A signal ends the wait with
+ *   the events gathered so far, or EINTR if there are none: events
+ *   already written cannot be taken back. Level-triggered items reported
+ *   by the wait are held off the ready list until it ends (ready.c), so
+ *   that the array names each item at most once.
+ *
+ * The checks (xep_wait_prepare()) are apart from the wait itself
+ * (xep_wait_run()), so that XEPOLL_IOC_SUBMIT checks its wait before it
+ * applies any change.
  */
 #include <linux/hrtimer.h>
 #include <linux/sched/signal.h>
@@ -21,6 +41,7 @@
 #include <linux/time64.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "ready.h"
 #include "trace.h"
 #include "wait.h"
@@ -28,15 +49,28 @@
 /* At most this much slack is added to a timeout, as poll and select do. */
 #define XEP_MAX_SLACK	(100 * NSEC_PER_MSEC)
 
+/* The current time on @clock, one of those xep_deadline_get() accepts. */
+static ktime_t xep_clock_now(clockid_t clock)
+{
+	switch (clock) {
+	case CLOCK_REALTIME:
+		return ktime_get_real();
+	case CLOCK_BOOTTIME:
+		return ktime_get_boottime();
+	default:
+		return ktime_get();
+	}
+}
+
 /*
  * How late the timer may fire: 0.1% of the time left (0.5% for a niced
  * task), at most XEP_MAX_SLACK, at least the task's timer slack, and none
  * for real-time tasks. This is the rule select_estimate_accuracy() applies
  * to epoll, poll and select; it is not exported to modules.
  */
-static u64 xep_timeout_slack(ktime_t deadline)
+static u64 xep_timeout_slack(clockid_t clock, ktime_t deadline)
 {
-	s64 left = ktime_to_ns(ktime_sub(deadline, ktime_get()));
+	s64 left = ktime_to_ns(ktime_sub(deadline, xep_clock_now(clock)));
 	u64 divisor = task_nice(current) > 0 ? 200 : 1000;
 	u64 slack;
 
@@ -47,26 +81,43 @@ static u64 xep_timeout_slack(ktime_t deadline)
 	return max_t(u64, slack, current->timer_slack_ns);
 }
 
-/**
- * struct xep_deadline - when a wait ends
- * @forever:	no timeout
- * @poll:	do not sleep at all
- * @at:		otherwise, the absolute CLOCK_MONOTONIC deadline
- */
-struct xep_deadline {
-	bool forever;
-	bool poll;
-	ktime_t at;
-};
+/* @at + @ns, saturating at KTIME_MAX. */
+static ktime_t xep_ktime_add_sat(ktime_t at, u64 ns)
+{
+	if (ns > (u64)KTIME_MAX || at > KTIME_MAX - (s64)ns)
+		return KTIME_MAX;
+	return ktime_add_ns(at, ns);
+}
 
-/* The timeout, in milliseconds or as a timespec (epoll_pwait2()). */
+/* Whether @clock may be named by an absolute deadline. */
+static bool xep_clock_valid(s32 clock)
+{
+	return clock == CLOCK_MONOTONIC || clock == CLOCK_REALTIME ||
+	       clock == CLOCK_BOOTTIME;
+}
+
+/*
+ * The timeout: in milliseconds, as a relative timespec (epoll_pwait2()),
+ * or as a deadline on a clock (XEPOLL_WAIT_ABSOLUTE).
+ */
 static int xep_deadline_get(const struct xepoll_wait *args,
 			    struct xep_deadline *dl)
 {
+	bool absolute = args->flags & XEPOLL_WAIT_ABSOLUTE;
 	struct timespec64 ts;
 	ktime_t now, rel;
 
 	memset(dl, 0, sizeof(*dl));
+	dl->clock = CLOCK_MONOTONIC;
+	if (absolute) {
+		if (!(args->flags & XEPOLL_WAIT_TIMESPEC) || !args->timeout ||
+		    !xep_clock_valid(args->clockid))
+			return -EINVAL;
+		dl->clock = args->clockid;
+	} else if (args->clockid) {
+		return -EINVAL;
+	}
+
 	if (args->flags & XEPOLL_WAIT_TIMESPEC) {
 		if (args->timeout_ms)
 			return -EINVAL;
@@ -89,6 +140,12 @@ static int xep_deadline_get(const struct xepoll_wait *args,
 		rel = ms_to_ktime(min_t(s64, args->timeout_ms, INT_MAX));
 	}
 
+	if (absolute) {
+		/* A deadline already past polls, as a zero timeout does. */
+		dl->at = rel;
+		dl->poll = dl->at <= xep_clock_now(dl->clock);
+		return 0;
+	}
 	if (!rel) {
 		dl->poll = true;
 		return 0;
@@ -98,35 +155,42 @@ static int xep_deadline_get(const struct xepoll_wait *args,
 	return 0;
 }
 
+/* Copy the caller's signal mask, if any, for xep_sigmask_install(). */
+static int xep_sigmask_get(const struct xepoll_wait *args,
+			   struct xep_wait_ctx *ctx)
+{
+	if (!args->sigmask)
+		return 0;
+	if (args->sigmask_size != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&ctx->sigmask, u64_to_user_ptr(args->sigmask),
+			   sizeof(ctx->sigmask)))
+		return -EFAULT;
+	ctx->has_sigmask = true;
+	return 0;
+}
+
 /*
  * Install the caller's signal mask for the wait, as set_user_sigmask()
  * does for epoll_pwait(): the old mask is saved, and the restore flag makes
  * signal delivery put it back after a handler runs for an EINTR.
  */
-static int xep_sigmask_install(const struct xepoll_wait *args)
+static void xep_sigmask_install(struct xep_wait_ctx *ctx)
 {
-	sigset_t mask;
-
-	if (!args->sigmask)
-		return 0;
-	if (args->sigmask_size != sizeof(sigset_t))
-		return -EINVAL;
-	if (copy_from_user(&mask, u64_to_user_ptr(args->sigmask), sizeof(mask)))
-		return -EFAULT;
-
-	sigdelsetmask(&mask, sigmask(SIGKILL) | sigmask(SIGSTOP));
-	sigprocmask(SIG_SETMASK, &mask, &current->saved_sigmask);
+	if (!ctx->has_sigmask)
+		return;
+	sigdelsetmask(&ctx->sigmask, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	sigprocmask(SIG_SETMASK, &ctx->sigmask, &current->saved_sigmask);
 	set_restore_sigmask();
-	return 0;
 }
 
 /*
  * After the wait: unless it ends in EINTR, when signal delivery restores
  * the saved mask itself, put the saved mask back now.
  */
-static void xep_sigmask_restore(const struct xepoll_wait *args, long ret)
+static void xep_sigmask_restore(const struct xep_wait_ctx *ctx, long ret)
 {
-	if (!args->sigmask || ret == -EINTR)
+	if (!ctx->has_sigmask || ret == -EINTR)
 		return;
 	clear_restore_sigmask();
 	sigprocmask(SIG_SETMASK, &current->saved_sigmask, NULL);
@@ -146,19 +210,19 @@ static int xep_wake_waiter(struct wait_queue_entry *entry, unsigned int mode,
 	return ret;
 }
 
-static int xep_wait_events(struct xep_instance *ep, void __user *events,
-			   int maxevents, size_t event_size,
-			   const struct xep_deadline *dl)
+static int xep_wait_events(struct xep_instance *ep,
+			   const struct xep_wait_ctx *ctx)
 {
-	bool timed_out = dl->poll;
+	const struct xep_deadline *dl = &ctx->dl;
+	bool batch = ctx->min_events > 1;
+	bool timed_out = dl->poll, min_armed = false;
 	wait_queue_entry_t wait;
 	ktime_t expires, *to = NULL;
+	LIST_HEAD(held);
 	bool avail;
-	u64 slack = 0;
-	int res;
+	int res = 0, n;
 
 	if (!dl->forever && !dl->poll) {
-		slack = xep_timeout_slack(dl->at);
 		expires = dl->at;
 		to = &expires;
 	}
@@ -168,14 +232,36 @@ static int xep_wait_events(struct xep_instance *ep, void __user *events,
 
 	for (;;) {
 		if (avail) {
-			res = xep_ready_transfer(ep, events, maxevents, event_size);
-			if (res)
-				return res;
+			n = xep_ready_transfer_held(ep, ctx->events + res * ctx->event_size,
+						    ctx->maxevents - res,
+						    ctx->event_size,
+						    batch ? &held : NULL);
+			if (n < 0) {
+				/* Events already written are the caller's. */
+				if (!res)
+					res = n;
+				break;
+			}
+			res += n;
 		}
-		if (timed_out)
-			return 0;
-		if (signal_pending(current))
-			return -EINTR;
+		if (res >= ctx->min_events || res == ctx->maxevents || timed_out)
+			break;
+		if (signal_pending(current)) {
+			if (!res)
+				res = -EINTR;
+			break;
+		}
+		/* The first events of a batch: hold them min_wait_ns at most. */
+		if (res && ctx->min_wait_ns && !min_armed) {
+			ktime_t min_at = xep_ktime_add_sat(xep_clock_now(dl->clock),
+							   ctx->min_wait_ns);
+
+			if (!to || min_at < expires) {
+				expires = min_at;
+				to = &expires;
+			}
+			min_armed = true;
+		}
 
 		init_wait(&wait);
 		wait.func = xep_wake_waiter;
@@ -189,8 +275,9 @@ static int xep_wait_events(struct xep_instance *ep, void __user *events,
 		spin_unlock_irq(&ep->lock);
 
 		if (!avail)
-			timed_out = !schedule_hrtimeout_range(to, slack,
-							      HRTIMER_MODE_ABS);
+			timed_out = !schedule_hrtimeout_range_clock(to,
+						to ? xep_timeout_slack(dl->clock, expires) : 0,
+						HRTIMER_MODE_ABS, dl->clock);
 		__set_current_state(TASK_RUNNING);
 
 		/* Woken (or timed out): look again. */
@@ -207,6 +294,10 @@ static int xep_wait_events(struct xep_instance *ep, void __user *events,
 			spin_unlock_irq(&ep->lock);
 		}
 	}
+
+	if (batch)
+		xep_ready_release_held(ep, &held);
+	return res;
 }
 
 /* The most events whose array size fits an int, for either layout. */
@@ -217,36 +308,57 @@ static int xep_max_events(u32 event_size)
 	return INT_MAX / XEPOLL_EVENT_SIZE_PACKED;
 }
 
-long xep_wait(struct xep_instance *ep, const struct xepoll_wait *args)
+int xep_wait_prepare(const struct xepoll_wait *args, struct xep_wait_ctx *ctx)
 {
-	void __user *events = u64_to_user_ptr(args->events);
-	struct xep_deadline dl;
-	long ret;
+	int ret;
 
-	if (args->flags & ~XEPOLL_WAIT_TIMESPEC)
+	memset(ctx, 0, sizeof(*ctx));
+	if (args->flags & ~(XEPOLL_WAIT_TIMESPEC | XEPOLL_WAIT_ABSOLUTE))
 		return -EINVAL;
 	if (args->event_size != XEPOLL_EVENT_SIZE &&
 	    args->event_size != XEPOLL_EVENT_SIZE_PACKED)
 		return -EINVAL;
 
-	ret = xep_deadline_get(args, &dl);
+	ret = xep_deadline_get(args, &ctx->dl);
 	if (ret)
 		return ret;
-	ret = xep_sigmask_install(args);
+	ret = xep_sigmask_get(args, ctx);
 	if (ret)
 		return ret;
 
-	trace_xepoll_wait_enter(ep, args->maxevents, dl.forever, dl.poll);
+	if (args->maxevents <= 0 || args->maxevents > xep_max_events(args->event_size) ||
+	    args->min_events > args->maxevents)
+		return -EINVAL;
+	ctx->events = u64_to_user_ptr(args->events);
+	ctx->maxevents = args->maxevents;
+	ctx->event_size = args->event_size;
+	ctx->min_events = max_t(u32, args->min_events, 1);
+	ctx->min_wait_ns = args->min_wait_ns;
+	if (!access_ok(ctx->events, (size_t)ctx->maxevents * ctx->event_size))
+		return -EFAULT;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_wait_prepare);
 
-	if (args->maxevents <= 0 || args->maxevents > xep_max_events(args->event_size))
-		ret = -EINVAL;
-	else if (!access_ok(events, (size_t)args->maxevents * args->event_size))
-		ret = -EFAULT;
-	else
-		ret = xep_wait_events(ep, events, args->maxevents,
-				      args->event_size, &dl);
+long xep_wait_run(struct xep_instance *ep, struct xep_wait_ctx *ctx)
+{
+	long ret;
 
+	xep_sigmask_install(ctx);
+	trace_xepoll_wait_enter(ep, ctx->maxevents, ctx->dl.forever, ctx->dl.poll);
+	ret = xep_wait_events(ep, ctx);
 	trace_xepoll_wait_exit(ep, ret);
-	xep_sigmask_restore(args, ret);
+	xep_sigmask_restore(ctx, ret);
 	return ret;
+}
+
+long xep_wait(struct xep_instance *ep, const struct xepoll_wait *args)
+{
+	struct xep_wait_ctx ctx;
+	long ret;
+
+	ret = xep_wait_prepare(args, &ctx);
+	if (ret)
+		return ret;
+	return xep_wait_run(ep, &ctx);
 }

@@ -46,12 +46,76 @@ struct backend {
 	 * the LD_PRELOAD interposer does for an unmodified program.
 	 */
 	int (*close_watched)(int epfd, int fd);
+	/*
+	 * Beyond epoll: xepoll's calls, and on epoll their equivalent built
+	 * from the calls epoll has, so that a test of the new call's results
+	 * holds them to what epoll would have done one call at a time.
+	 */
+	/* xepoll_ctl_batch(); on epoll, one epoll_ctl() per entry. */
+	int (*ctl_batch)(int epfd, struct xepoll_change *changes,
+			 unsigned int nr, unsigned int flags);
+	/* xepoll_wait_until(); on epoll, epoll_pwait2() with the time left. */
+	int (*wait_until)(int epfd, struct epoll_event *events, int maxevents,
+			  clockid_t clockid, const struct timespec *deadline,
+			  const sigset_t *sigmask);
 };
 
 static inline int backend_epoll_close(int epfd, int fd)
 {
 	(void)epfd;
 	return close(fd);
+}
+
+/*
+ * A batch as epoll does it: one epoll_ctl() per entry, each result 0 or
+ * -errno, the entries after a stop -ECANCELED. epoll has no changes by
+ * data: such an entry is EINVAL.
+ */
+static inline int backend_epoll_ctl_batch(int epfd, struct xepoll_change *c,
+					  unsigned int nr, unsigned int flags)
+{
+	unsigned int i, done = 0;
+
+	for (i = 0; i < nr; i++)
+		c[i].result = -ECANCELED;
+	for (i = 0; i < nr; i++) {
+		struct epoll_event ev = { .events = c[i].events,
+					  .data.u64 = c[i].data };
+
+		if (c[i].flags || c[i].__reserved)
+			c[i].result = -EINVAL;
+		else
+			c[i].result = epoll_ctl(epfd, (int)c[i].op, c[i].fd, &ev) ?
+				      -errno : 0;
+		done++;
+		if (c[i].result < 0 && (flags & XEPOLL_SUBMIT_STOP_ON_ERROR))
+			break;
+	}
+	return (int)done;
+}
+
+/* A deadline as epoll does it: epoll_pwait2() with the time left. */
+static inline int backend_epoll_wait_until(int epfd, struct epoll_event *events,
+					   int maxevents, clockid_t clockid,
+					   const struct timespec *deadline,
+					   const sigset_t *sigmask)
+{
+	struct timespec now, rel;
+	long long left;
+
+	if (!deadline || (clockid != CLOCK_MONOTONIC &&
+			  clockid != CLOCK_REALTIME && clockid != CLOCK_BOOTTIME)) {
+		errno = EINVAL;
+		return -1;
+	}
+	clock_gettime(clockid, &now);
+	left = (deadline->tv_sec - now.tv_sec) * 1000000000LL +
+	       (deadline->tv_nsec - now.tv_nsec);
+	if (left < 0)
+		left = 0;
+	rel.tv_sec = left / 1000000000LL;
+	rel.tv_nsec = left % 1000000000LL;
+	return epoll_pwait2(epfd, events, maxevents, &rel, sigmask);
 }
 
 static const struct backend backend_epoll = {
@@ -63,6 +127,8 @@ static const struct backend backend_epoll = {
 	.pwait = epoll_pwait,
 	.pwait2 = epoll_pwait2,
 	.close_watched = backend_epoll_close,
+	.ctl_batch = backend_epoll_ctl_batch,
+	.wait_until = backend_epoll_wait_until,
 };
 
 static const struct backend backend_xepoll = {
@@ -74,6 +140,8 @@ static const struct backend backend_xepoll = {
 	.pwait = xepoll_pwait,
 	.pwait2 = xepoll_pwait2,
 	.close_watched = xepoll_close,
+	.ctl_batch = xepoll_ctl_batch,
+	.wait_until = xepoll_wait_until,
 };
 
 /* ADD @fd to @epfd with @events and @data, through backend @be. */

@@ -527,6 +527,104 @@ static void fuzz_close(struct fuzz *f, int on, unsigned long cmd)
 	      "CLOSE of a watched orphan: watches %ld -> %ld", before.watches, after.watches);
 }
 
+/*
+ * XEPOLL_IOC_SUBMIT with changes that leave the modelled interest list
+ * alone: each entry is refused on its own (an undefined flag, a non-zero
+ * reserved field, a closed descriptor, a change by data that matches
+ * nothing), so only the call's checks and the results are at stake. Waits
+ * are fuzzed through XEPOLL_IOC_WAIT, whose checks a submit shares.
+ */
+static void fuzz_submit(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_nonzero)
+{
+	struct xepoll_change c[4] = { 0 }, *uc;
+	struct xepoll_submit sub = { 0 };
+	long want, wres[4];
+	bool cbad = false;
+	uint64_t arg;
+	long ret;
+	unsigned int i;
+
+	sub.nr_changes = xep_rand_below(&f->rnd, 16) ? xep_rand_below(&f->rnd, 5) :
+			 (uint32_t)xep_rand(&f->rnd);
+	sub.change_size = xep_rand_below(&f->rnd, 8) ? sizeof(c[0]) : xep_rand_below(&f->rnd, 32);
+	if (!xep_rand_below(&f->rnd, 16))
+		sub.flags = 1U << xep_rand_below(&f->rnd, 32);
+	if (!xep_rand_below(&f->rnd, 32))
+		sub.__reserved = 1;
+	if (!xep_rand_below(&f->rnd, 32))
+		sub.wait_size = 48 + xep_rand_below(&f->rnd, 32);	/* without a wait */
+	for (i = 0; i < 4; i++) {
+		c[i].op = xep_rand_below(&f->rnd, 4);
+		c[i].fd = f->fds[T_CLOSED];
+		c[i].events = rand_events(f);
+		wres[i] = -EBADF;
+		switch (xep_rand_below(&f->rnd, 4)) {
+		case 0:
+			c[i].flags = 4U << xep_rand_below(&f->rnd, 30);
+			wres[i] = -EINVAL;
+			break;
+		case 1:
+			c[i].__reserved = 1 + xep_rand_below(&f->rnd, 8);
+			wres[i] = -EINVAL;
+			break;
+		case 2:
+			/* By data: the model never uses data 0x5ab0 + i. */
+			c[i].flags = XEPOLL_CTL_BY_DATA;
+			c[i].fd = -1;
+			c[i].op = XEPOLL_CTL_DEL;
+			c[i].data = 0x5ab0 + i;
+			wres[i] = -ENOENT;
+			break;
+		}
+		c[i].result = (int32_t)xep_rand(&f->rnd);
+	}
+	/* Past the struct's slot, even at its largest size (16 KiB + 8). */
+	uc = (struct xepoll_change *)(f->region + 4096 * 4 + 64);
+	if (!xep_rand_below(&f->rnd, 8)) {
+		/* Bad for the entries the call reads, however many. */
+		sub.changes = bad_addr(f, sizeof(c[0]) * (sub.nr_changes && sub.nr_changes < 4 ?
+							  sub.nr_changes : 4)) ?: KADDR1;
+		cbad = true;
+	} else {
+		memcpy(uc, c, sizeof(c));
+		sub.changes = (uint64_t)(uintptr_t)uc;
+	}
+
+	/* The expected result, in the kernel's order of checks. */
+	if ((sub.flags & ~XEPOLL_SUBMIT_STOP_ON_ERROR) || sub.__reserved ||
+	    sub.nr_changes > XEPOLL_SUBMIT_MAX_CHANGES ||
+	    (sub.nr_changes && sub.change_size < sizeof(c[0])) || sub.wait_size)
+		want = -EINVAL;
+	else
+		want = sub.nr_changes;	/* a full struct slot in r/w memory */
+	if (tail_nonzero)
+		want = -E2BIG;
+	arg = place_arg(f, &sub, sizeof(sub), usize, tail_nonzero, &want);
+	/* nr_done cannot be written in the read-only page. */
+	if (want >= 0 && arg >= (uintptr_t)f->ro && arg < (uintptr_t)f->ro + f->page)
+		want = -EFAULT;
+	else if (want > 0 && cbad)
+		want = -EFAULT;
+	else if (want > 0 && (sub.flags & XEPOLL_SUBMIT_STOP_ON_ERROR))
+		want = 1;	/* every entry fails: the first stops the batch */
+
+	ret = xioctl(f->ep, cmd, arg);
+	count(f, ret);
+	CHECK(f, ret == want, "SUBMIT nr %u size %u flags %#x rsv %u wsize %u changes %#llx usize %zu arg %#llx: %s, expected %s",
+	      sub.nr_changes, sub.change_size, sub.flags, sub.__reserved, sub.wait_size,
+	      (unsigned long long)sub.changes, usize, (unsigned long long)arg,
+	      errname(ret), errname(want));
+	if (ret <= 0 || cbad)
+		return;
+	CHECK(f, ((struct xepoll_submit *)(uintptr_t)arg)->nr_done == (uint32_t)ret,
+	      "SUBMIT nr_done %u, returned %ld",
+	      ((struct xepoll_submit *)(uintptr_t)arg)->nr_done, ret);
+	for (i = 0; i < sub.nr_changes && i < 4; i++)
+		CHECK(f, uc[i].result == (i < (unsigned int)ret ? wres[i] : -ECANCELED),
+		      "SUBMIT entry %u: result %d, expected %ld", i, uc[i].result,
+		      i < (unsigned int)ret ? wres[i] : -ECANCELED);
+}
+
 static bool other_magic_ok(unsigned int magic)
 {
 	/* Magics of the ioctls the VFS answers for every file (do_vfs_ioctl). */
@@ -536,8 +634,10 @@ static bool other_magic_ok(unsigned int magic)
 
 static void fuzz_one(struct fuzz *f)
 {
-	static const unsigned int nrs[] = { 1, 2, 0x10, 0x11 };
-	static const size_t ksize[] = { [1] = 8, [0x10] = 24, [0x11] = 48 };
+	static const unsigned int nrs[] = { 1, 2, 0x10, 0x11, 0x12 };
+	/* Each struct's size now, and its first version's (smaller: EINVAL). */
+	static const size_t ksize[] = { [1] = 8, [0x10] = 24, [0x11] = 64, [0x12] = 40 };
+	static const size_t kmin[] = { [1] = 8, [0x10] = 24, [0x11] = 48, [0x12] = 40 };
 	unsigned int nr, dir, magic;
 	size_t usize;
 	unsigned long cmd;
@@ -559,8 +659,10 @@ static void fuzz_one(struct fuzz *f)
 		return;
 	}
 
-	nr = xep_rand_below(&f->rnd, 4) ? nrs[xep_rand_below(&f->rnd, 4)] : xep_rand_below(&f->rnd, 256);
-	dir = xep_rand_below(&f->rnd, 4) ? (nr == 2 ? _IOC_NONE : _IOC_WRITE) : xep_rand_below(&f->rnd, 4);
+	nr = xep_rand_below(&f->rnd, 4) ? nrs[xep_rand_below(&f->rnd, 5)] : xep_rand_below(&f->rnd, 256);
+	dir = xep_rand_below(&f->rnd, 4) ? (nr == 2 ? _IOC_NONE : nr == 0x12 ?
+					    _IOC_READ | _IOC_WRITE : _IOC_WRITE) :
+		xep_rand_below(&f->rnd, 4);
 	usize = nr < sizeof(ksize) / sizeof(ksize[0]) ? ksize[nr] : 0;
 	switch (xep_rand_below(&f->rnd, 6)) {
 	case 0:
@@ -599,8 +701,8 @@ static void fuzz_one(struct fuzz *f)
 		fuzz_close(f, on, cmd);
 		return;
 	}
-	if (!((nr == 1 && on_dev) || ((nr == 0x10 || nr == 0x11) && !on_dev)) ||
-	    dir != _IOC_WRITE) {
+	if (!((nr == 1 && on_dev) || ((nr == 0x10 || nr == 0x11 || nr == 0x12) && !on_dev)) ||
+	    dir != (nr == 0x12 ? _IOC_READ | _IOC_WRITE : _IOC_WRITE)) {
 		/* Unknown number, wrong file or wrong direction. */
 		uint64_t a = xep_rand_below(&f->rnd, 2) ? xep_rand(&f->rnd) : 0;
 
@@ -610,20 +712,23 @@ static void fuzz_one(struct fuzz *f)
 		      errname(ret));
 		return;
 	}
-	if (usize < ksize[nr]) {
+	if (usize < kmin[nr]) {
 		ret = xioctl(on, cmd, xep_rand_below(&f->rnd, 2) ? (uintptr_t)f->region : 0);
 		count(f, ret);
 		CHECK(f, ret == -EINVAL, "cmd %#lx size %zu: %s", cmd, usize, errname(ret));
 		return;
 	}
-	if (usize == ksize[nr])
+	/* Between the first version and now: a short struct, zero-extended. */
+	if (usize <= ksize[nr])
 		tail_nonzero = false;
 	if (nr == 1)
 		fuzz_create(f, cmd, usize, tail_nonzero);
 	else if (nr == 0x10)
 		fuzz_ctl(f, cmd, usize, tail_nonzero);
-	else
+	else if (nr == 0x11)
 		fuzz_wait(f, cmd, usize, tail_nonzero);
+	else
+		fuzz_submit(f, cmd, usize, tail_nonzero);
 }
 
 FIXTURE(fuzz) {};

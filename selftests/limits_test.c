@@ -221,6 +221,30 @@ TEST_F(limit, enospc_at_limit_binds_root)
 	EXPECT_EQ(ENOSPC, errno);
 }
 
+/* A batch of ADDs is charged entry by entry, as the same ADDs one by one. */
+TEST_F(limit, batched_adds_charged_each)
+{
+	const struct backend *be = variant->be;
+	struct xepoll_change c[L + 3];
+	int i;
+
+	for (i = 0; i < L + 3; i++) {
+		self->fds[i] = eventfd(0, EFD_CLOEXEC);
+		ASSERT_LE(0, self->fds[i]);
+		self->n = i + 1;
+		xepoll_change_set(&c[i], EPOLL_CTL_ADD, self->fds[i], EPOLLIN, i);
+	}
+	/* Room comes back in the middle of the batch: the DEL frees one. */
+	xepoll_change_set(&c[L + 1], EPOLL_CTL_DEL, self->fds[0], 0, 0);
+	EXPECT_EQ(L + 3, be->ctl_batch(self->epfd, c, L + 3, 0));
+	for (i = 0; i < L; i++)
+		EXPECT_EQ(0, c[i].result) TH_LOG("entry %d", i);
+	EXPECT_EQ(-ENOSPC, c[L].result);
+	EXPECT_EQ(0, c[L + 1].result);
+	EXPECT_EQ(0, c[L + 2].result);
+	EXPECT_EQ(0, probe_free(be));
+}
+
 TEST_F(limit, zero_refuses_every_add)
 {
 	int fd = eventfd(0, EFD_CLOEXEC);

@@ -287,3 +287,123 @@ int xepoll_close(int epfd, int fd)
 {
 	return instance_ioctl(epfd, XEPOLL_IOC_CLOSE, (unsigned long)fd);
 }
+
+int xepoll_ctl_by_data(int epfd, int op, uint64_t data, uint32_t events)
+{
+	struct xepoll_ctl args = {
+		.op = (uint32_t)op,
+		.fd = -1,
+		.events = events,
+		.flags = XEPOLL_CTL_BY_DATA,
+		.data = data,
+	};
+
+	return instance_ioctl(epfd, XEPOLL_IOC_CTL, (unsigned long)&args);
+}
+
+/*
+ * A timespec as the kernel reads it (64-bit), in @kts if struct timespec
+ * is not that already; the address to pass, 0 for NULL.
+ */
+static uint64_t kernel_timespec(const struct timespec *ts,
+				struct __kernel_timespec *kts)
+{
+	if (sizeof(struct timespec) == sizeof(*kts) || !ts)
+		return ptr_to_u64(ts);
+	kts->tv_sec = ts->tv_sec;
+	kts->tv_nsec = ts->tv_nsec;
+	return ptr_to_u64(kts);
+}
+
+/* struct xepoll_wait for @opts (NULL: wait for ever for one event). */
+static void wait_args(struct xepoll_wait *args, struct epoll_event *events,
+		      int maxevents, const struct xepoll_wait_opts *opts,
+		      struct __kernel_timespec *kts)
+{
+	memset(args, 0, sizeof(*args));
+	args->events = ptr_to_u64(events);
+	args->maxevents = maxevents;
+	args->event_size = sizeof(*events);
+	args->flags = XEPOLL_WAIT_TIMESPEC;
+	if (!opts)
+		return;
+	args->timeout = kernel_timespec(opts->timeout, kts);
+	args->sigmask = ptr_to_u64(opts->sigmask);
+	args->sigmask_size = opts->sigmask ? KERNEL_SIGSET_SIZE : 0;
+	args->flags |= opts->flags;
+	args->min_events = (uint32_t)opts->min_events;
+	args->clockid = opts->clockid;
+	args->min_wait_ns = opts->min_wait_ns;
+	/* Negative values and reserved bits reach the kernel, which says EINVAL. */
+	if (opts->min_events < 0 || opts->__reserved[0] || opts->__reserved[1] ||
+	    opts->__reserved[2] || opts->__reserved[3] || opts->__reserved[4])
+		args->min_events = UINT32_MAX;
+}
+
+int xepoll_submit(int epfd, struct xepoll_change *changes, unsigned int nr,
+		  unsigned int flags, unsigned int *nr_done,
+		  struct epoll_event *events, int maxevents,
+		  const struct xepoll_wait_opts *opts)
+{
+	struct __kernel_timespec kts;
+	struct xepoll_wait wait;
+	struct xepoll_submit args = {
+		.changes = ptr_to_u64(changes),
+		.nr_changes = nr,
+		.change_size = sizeof(*changes),
+		.flags = flags,
+	};
+	int ret, saved;
+
+	if (maxevents || events) {
+		wait_args(&wait, events, maxevents, opts, &kts);
+		args.wait = ptr_to_u64(&wait);
+		args.wait_size = sizeof(wait);
+	}
+	ret = instance_ioctl(epfd, XEPOLL_IOC_SUBMIT, (unsigned long)&args);
+	saved = errno;
+	if (nr_done)
+		*nr_done = args.nr_done;
+	errno = saved;
+	return ret;
+}
+
+int xepoll_ctl_batch(int epfd, struct xepoll_change *changes, unsigned int nr,
+		     unsigned int flags)
+{
+	return xepoll_submit(epfd, changes, nr, flags, NULL, NULL, 0, NULL);
+}
+
+int xepoll_wait_min(int epfd, struct epoll_event *events, int maxevents,
+		    int min_events, uint64_t min_wait_ns,
+		    const struct timespec *timeout, const sigset_t *sigmask)
+{
+	const struct xepoll_wait_opts opts = {
+		.min_events = min_events,
+		.min_wait_ns = min_wait_ns,
+		.timeout = timeout,
+		.sigmask = sigmask,
+	};
+	struct __kernel_timespec kts;
+	struct xepoll_wait args;
+
+	wait_args(&args, events, maxevents, &opts, &kts);
+	return instance_ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)&args);
+}
+
+int xepoll_wait_until(int epfd, struct epoll_event *events, int maxevents,
+		      clockid_t clockid, const struct timespec *deadline,
+		      const sigset_t *sigmask)
+{
+	const struct xepoll_wait_opts opts = {
+		.clockid = clockid,
+		.timeout = deadline,
+		.sigmask = sigmask,
+		.flags = XEPOLL_WAIT_ABSOLUTE,
+	};
+	struct __kernel_timespec kts;
+	struct xepoll_wait args;
+
+	wait_args(&args, events, maxevents, &opts, &kts);
+	return instance_ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)&args);
+}

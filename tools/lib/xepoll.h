@@ -8,7 +8,11 @@
  * interposer (tools/preload). The library keeps no state of its own: an
  * instance is its file descriptor, as with epoll.
  *
- * One call has no epoll counterpart. xepoll holds a reference to every file
+ * xepoll_close() has no epoll counterpart; neither have the calls after
+ * it, which go beyond epoll (batches, minimum-batch waits, deadlines,
+ * changes by data).
+ *
+ * About xepoll_close(): xepoll holds a reference to every file
  * it watches (a module cannot hook the release of a file, as epoll does),
  * so close(2) of the last descriptor of a watched file leaves the file open
  * until its registrations go. xepoll_close() closes the descriptor and
@@ -19,8 +23,11 @@
 #define XEPOLL_H
 
 #include <signal.h>
+#include <stdint.h>
 #include <sys/epoll.h>
 #include <time.h>
+
+#include <linux/xepoll.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +57,101 @@ int xepoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
  * Returns close(2)'s result and errno.
  */
 int xepoll_close(int epfd, int fd);
+
+/*
+ * Beyond epoll (XEPOLL_1.1). See Documentation/userspace-api.rst and the
+ * man pages in man/man3 for the full semantics.
+ */
+
+/* Fill one entry of a batch: a change by descriptor, as epoll_ctl(). */
+static inline void xepoll_change_set(struct xepoll_change *c, int op, int fd,
+				     uint32_t events, uint64_t data)
+{
+	c->op = (uint32_t)op;
+	c->fd = fd;
+	c->events = events;
+	c->flags = 0;
+	c->data = data;
+	c->result = 0;
+	c->__reserved = 0;
+}
+
+/* Fill one entry of a batch: MOD or DEL of every registration with @data. */
+static inline void xepoll_change_set_by_data(struct xepoll_change *c, int op,
+					     uint64_t data, uint32_t events)
+{
+	xepoll_change_set(c, op, -1, events, data);
+	c->flags = XEPOLL_CTL_BY_DATA;
+}
+
+/*
+ * Apply @nr changes in one call; each entry's result field receives 0 (the
+ * number of matches for a change by data) or a negative errno, and
+ * -ECANCELED if the batch stopped before it. @flags: 0, or
+ * XEPOLL_SUBMIT_STOP_ON_ERROR to stop at the first failed entry. Returns
+ * how many entries were processed, or -1 with errno if the call as a whole
+ * was refused (then nothing changed).
+ */
+int xepoll_ctl_batch(int epfd, struct xepoll_change *changes, unsigned int nr,
+		     unsigned int flags);
+
+/*
+ * MOD (new @events, data kept) or DEL of every registration of @epfd whose
+ * data is @data, whatever its descriptor. Returns how many matched, or -1
+ * with errno (ENOENT: none did).
+ */
+int xepoll_ctl_by_data(int epfd, int op, uint64_t data, uint32_t events);
+
+/**
+ * struct xepoll_wait_opts - how a wait of xepoll_submit() ends
+ * @min_events:	0 or 1, or a minimum batch (see xepoll_wait_min())
+ * @clockid:	with XEPOLL_WAIT_ABSOLUTE in @flags, the clock of @timeout
+ * @min_wait_ns: how long a minimum batch holds its first events
+ * @timeout:	NULL to wait for ever, else a relative timeout, or with
+ *		XEPOLL_WAIT_ABSOLUTE a deadline on @clockid
+ * @sigmask:	NULL, or the signal mask to install for the wait
+ * @flags:	0 or XEPOLL_WAIT_ABSOLUTE
+ * @__reserved:	must be zero: initialise the struct with { 0 }
+ */
+struct xepoll_wait_opts {
+	int min_events;
+	int clockid;
+	unsigned long long min_wait_ns;
+	const struct timespec *timeout;
+	const sigset_t *sigmask;
+	unsigned int flags;
+	unsigned int __reserved[5];
+};
+
+/*
+ * Apply @nr changes, then wait for events, in one call, as kevent(). With
+ * @maxevents 0 (and @events NULL) there is no wait. @opts NULL waits for
+ * ever for one event. If @nr_done is not NULL it receives how many entries
+ * were processed, also when the wait fails. Returns the number of events
+ * (0 on timeout, or when XEPOLL_SUBMIT_STOP_ON_ERROR stopped the batch),
+ * or without a wait the number of entries processed; -1 with errno.
+ */
+int xepoll_submit(int epfd, struct xepoll_change *changes, unsigned int nr,
+		  unsigned int flags, unsigned int *nr_done,
+		  struct epoll_event *events, int maxevents,
+		  const struct xepoll_wait_opts *opts);
+
+/*
+ * epoll_pwait2(), but returning only once @min_events are ready, or
+ * @min_wait_ns after the wait first found an event (0: no such limit),
+ * or at the timeout (NULL: none), whichever comes first.
+ */
+int xepoll_wait_min(int epfd, struct epoll_event *events, int maxevents,
+		    int min_events, uint64_t min_wait_ns,
+		    const struct timespec *timeout, const sigset_t *sigmask);
+
+/*
+ * epoll_pwait2() with an absolute @deadline on @clockid (CLOCK_MONOTONIC,
+ * CLOCK_REALTIME or CLOCK_BOOTTIME) instead of a relative timeout.
+ */
+int xepoll_wait_until(int epfd, struct epoll_event *events, int maxevents,
+		      clockid_t clockid, const struct timespec *deadline,
+		      const sigset_t *sigmask);
 
 #ifdef __cplusplus
 }

@@ -57,8 +57,9 @@ struct xepoll_create {
 	__u32 __reserved;
 };
 
-/* Flags of struct xepoll_ctl. */
+/* Flags of struct xepoll_ctl (and, XEPOLL_CTL_BY_DATA only, xepoll_change). */
 #define XEPOLL_CTL_EVENT_ADDR	0x00000001U	/* @data is a struct epoll_event address */
+#define XEPOLL_CTL_BY_DATA	0x00000002U	/* MOD/DEL every registration whose data is @data */
 
 /**
  * struct xepoll_ctl - argument of XEPOLL_IOC_CTL: one change to the
@@ -74,6 +75,17 @@ struct xepoll_create {
  *		data instead, read as epoll_ctl() reads it: first, and
  *		only by the ops that take an event, so that a bad address
  *		is EFAULT exactly where epoll_ctl() says so
+ *
+ * With XEPOLL_CTL_BY_DATA, the change is addressed by user data instead of
+ * by descriptor: @op is XEPOLL_CTL_MOD or XEPOLL_CTL_DEL (ADD is EINVAL),
+ * @fd must be -1, @data is the value to match, and the change applies to
+ * every registration of the instance whose data equals it. MOD sets the
+ * events of each to @events and keeps their data; DEL removes them. The
+ * ioctl returns how many registrations matched, or fails with ENOENT if
+ * none did; MOD fails with EINVAL, changing nothing, if a match was added
+ * with EPOLLEXCLUSIVE. XEPOLL_CTL_EVENT_ADDR cannot be combined with it.
+ * This reaches a registration whose descriptor was closed while a dup kept
+ * the file open, which epoll_ctl() cannot name any more.
  */
 struct xepoll_ctl {
 	__u32 op;
@@ -106,6 +118,7 @@ struct xepoll_event {
 
 /* Flags of struct xepoll_wait. */
 #define XEPOLL_WAIT_TIMESPEC	0x00000001U	/* @timeout is a timespec address */
+#define XEPOLL_WAIT_ABSOLUTE	0x00000002U	/* ... of a deadline on @clockid */
 
 /**
  * struct xepoll_wait - argument of XEPOLL_IOC_WAIT, as epoll_wait(),
@@ -123,6 +136,28 @@ struct xepoll_event {
  * @sigmask_size: the size of the kernel's sigset_t (8) when @sigmask is set
  * @flags:	XEPOLL_WAIT_* bits
  *
+ * Since the second version (64 bytes; a 48-byte struct reads as if these
+ * were zero):
+ *
+ * @min_events:	0 or 1 returns as soon as one event is ready, as
+ *		epoll_wait() does. From 2 to @maxevents, a minimum-batch
+ *		wait: the call returns when at least @min_events events are
+ *		ready, or when @min_wait_ns has passed since the wait first
+ *		found an event, or when the timeout ends, whichever comes
+ *		first, with the events gathered until then. More than
+ *		@maxevents is EINVAL.
+ * @clockid:	with XEPOLL_WAIT_ABSOLUTE, the clock of the deadline:
+ *		CLOCK_MONOTONIC, CLOCK_REALTIME or CLOCK_BOOTTIME, else
+ *		EINVAL; must be zero without it
+ * @min_wait_ns: how long a minimum-batch wait holds on to the events it
+ *		has, waiting for more; 0 holds them until @min_events or
+ *		the timeout. Ignored when @min_events is 0 or 1.
+ *
+ * XEPOLL_WAIT_ABSOLUTE requires XEPOLL_WAIT_TIMESPEC and a @timeout
+ * address (else EINVAL): the timespec is then a deadline on @clockid, as
+ * clock_nanosleep(TIMER_ABSTIME) takes it, and a deadline already past
+ * does not sleep. A CLOCK_REALTIME deadline follows changes to the clock.
+ *
  * The ioctl returns the number of events written, 0 on timeout.
  */
 struct xepoll_wait {
@@ -134,6 +169,100 @@ struct xepoll_wait {
 	__u64 sigmask;
 	__u32 sigmask_size;
 	__u32 flags;
+	/* Second version. */
+	__u32 min_events;
+	__s32 clockid;
+	__u64 min_wait_ns;
+};
+
+/* The size of each version of struct xepoll_wait. */
+#define XEPOLL_WAIT_SIZE_VER0	48
+#define XEPOLL_WAIT_SIZE_VER1	64
+
+/**
+ * struct xepoll_change - one change of a batch (XEPOLL_IOC_SUBMIT)
+ * @op:		XEPOLL_CTL_ADD, XEPOLL_CTL_DEL or XEPOLL_CTL_MOD
+ * @fd:		the file descriptor the change is about; -1 with
+ *		XEPOLL_CTL_BY_DATA
+ * @events:	epoll's event mask (ignored by DEL)
+ * @flags:	0 or XEPOLL_CTL_BY_DATA; anything else fails the entry with
+ *		EINVAL
+ * @data:	the registration's data (ignored by DEL); with
+ *		XEPOLL_CTL_BY_DATA, the data to match
+ * @result:	written by the kernel: what XEPOLL_IOC_CTL would have
+ *		returned for this change, 0 (or with XEPOLL_CTL_BY_DATA the
+ *		number of matches) or a negative errno; -ECANCELED for an
+ *		entry the batch did not get to
+ * @__reserved:	must be zero, else the entry fails with EINVAL
+ *
+ * Each entry means exactly what struct xepoll_ctl with the same fields
+ * means, and is checked in the same order with the same errors.
+ */
+struct xepoll_change {
+	__u32 op;
+	__s32 fd;
+	__u32 events;
+	__u32 flags;
+	__u64 data;
+	__s32 result;
+	__u32 __reserved;
+};
+
+/* At most this many changes in one XEPOLL_IOC_SUBMIT. */
+#define XEPOLL_SUBMIT_MAX_CHANGES	1024
+
+/* Flags of struct xepoll_submit. */
+#define XEPOLL_SUBMIT_STOP_ON_ERROR	0x00000001U	/* stop at the first failed change */
+
+/**
+ * struct xepoll_submit - argument of XEPOLL_IOC_SUBMIT: a batch of changes,
+ *	then optionally a wait, in one call, as kevent() does
+ * @changes:	address of an array of @nr_changes entries of @change_size
+ *		bytes each
+ * @nr_changes:	how many; at most XEPOLL_SUBMIT_MAX_CHANGES, else EINVAL
+ * @change_size: sizeof(struct xepoll_change) when @nr_changes is not 0; a
+ *		smaller size is EINVAL, a larger one is read with the growth
+ *		rule above, per entry (E2BIG in @result for an entry whose
+ *		unknown tail is not zero)
+ * @flags:	XEPOLL_SUBMIT_* bits
+ * @nr_done:	written by the kernel: how many entries, from the first, were
+ *		processed (their @result is final); written before the wait
+ * @wait:	address of a struct xepoll_wait for the wait that follows the
+ *		changes, or 0 not to wait
+ * @wait_size:	the size of that struct (at least XEPOLL_WAIT_SIZE_VER0,
+ *		read with the growth rule above); 0 when @wait is 0
+ * @__reserved:	must be zero
+ *
+ * The call first checks everything that can be checked without changing
+ * anything: this struct, the wait's arguments (timeout, signal mask,
+ * events buffer), and that every entry can be read and its @result
+ * written (each is set to -ECANCELED). Any failure there fails the call
+ * with that errno, and nothing has changed.
+ *
+ * Then the changes are applied in order, each with its own result; a
+ * failed change does not undo earlier ones. By default the batch goes on
+ * after a failed entry; with XEPOLL_SUBMIT_STOP_ON_ERROR it stops there,
+ * the later entries keep -ECANCELED, and the call returns without waiting.
+ * The changes are not interrupted by signals (each is as quick as an
+ * epoll_ctl()).
+ *
+ * The ioctl returns the number of events when a wait was asked (0 on
+ * timeout, or when XEPOLL_SUBMIT_STOP_ON_ERROR skipped the wait: the call
+ * waited only if all @nr_changes changes succeeded), else @nr_done. If the
+ * wait fails (EINTR, EFAULT on the events buffer, ...), the call fails with
+ * that errno, yet the changes stay applied and @nr_done and the results
+ * say so, as kevent() does. A relative timeout counts from the start of
+ * the call.
+ */
+struct xepoll_submit {
+	__u64 changes;
+	__u32 nr_changes;
+	__u32 change_size;
+	__u32 flags;
+	__u32 nr_done;
+	__u64 wait;
+	__u32 wait_size;
+	__u32 __reserved;
 };
 
 /*
@@ -155,11 +284,15 @@ struct xepoll_wait {
  *
  * XEPOLL_IOC_CTL applies one change to the interest list (epoll_ctl()).
  * XEPOLL_IOC_WAIT waits for events (epoll_wait(), epoll_pwait(),
- * epoll_pwait2()).
+ * epoll_pwait2()), and beyond epoll, for a minimum batch of events or
+ * until an absolute deadline.
+ * XEPOLL_IOC_SUBMIT applies a batch of changes, then optionally waits
+ * (kevent()). It writes back struct xepoll_submit's @nr_done, hence _IOWR.
  */
 #define XEPOLL_IOC_CREATE	_IOW(XEPOLL_IOC_MAGIC, 0x01, struct xepoll_create)
 #define XEPOLL_IOC_CLOSE	_IO(XEPOLL_IOC_MAGIC, 0x02)
 #define XEPOLL_IOC_CTL		_IOW(XEPOLL_IOC_MAGIC, 0x10, struct xepoll_ctl)
 #define XEPOLL_IOC_WAIT		_IOW(XEPOLL_IOC_MAGIC, 0x11, struct xepoll_wait)
+#define XEPOLL_IOC_SUBMIT	_IOWR(XEPOLL_IOC_MAGIC, 0x12, struct xepoll_submit)
 
 #endif /* _UAPI_LINUX_XEPOLL_H */
