@@ -50,9 +50,37 @@ static s32 __user *xep_change_uresult(const struct xepoll_submit *args, u32 i)
 }
 
 /*
+ * Write @value, or each entry's own result from @kc when @kc is set, into
+ * the result fields of the caller's first @nr entries, in one user-access
+ * window.
+ */
+static int xep_submit_put_results(const struct xepoll_submit *args,
+				  const struct xepoll_change *kc, u32 nr,
+				  s32 value)
+{
+	void __user *uc = u64_to_user_ptr(args->changes);
+	u32 i;
+
+	if (!nr)
+		return 0;
+	if (!user_write_access_begin(uc, (size_t)nr * args->change_size))
+		return -EFAULT;
+	for (i = 0; i < nr; i++)
+		unsafe_put_user(kc ? kc[i].result : value,
+				xep_change_uresult(args, i), efault);
+	user_write_access_end();
+	return 0;
+
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
+/*
  * Copy the entries in, and mark each result -ECANCELED in the caller's
  * array. An entry whose unknown tail is not zero keeps -E2BIG as its
- * result (in @kc), and is not applied.
+ * result (in @kc), and is not applied. Entries of this module's size, the
+ * usual case, come in one copy.
  */
 static int xep_submit_read(const struct xepoll_submit *args,
 			   struct xepoll_change *kc)
@@ -60,22 +88,28 @@ static int xep_submit_read(const struct xepoll_submit *args,
 	u32 i;
 	int ret;
 
-	for (i = 0; i < args->nr_changes; i++) {
-		void __user *uc = u64_to_user_ptr(args->changes +
-						  (u64)i * args->change_size);
-
-		ret = copy_struct_from_user(&kc[i], sizeof(kc[i]), uc,
-					    args->change_size);
-		if (ret && ret != -E2BIG)
-			return ret;
-		if (ret)
-			memset(&kc[i], 0, sizeof(kc[i]));
-		/* The caller's result field is output only. */
-		kc[i].result = ret;
-		if (put_user(-ECANCELED, xep_change_uresult(args, i)))
+	if (args->change_size == sizeof(*kc)) {
+		if (copy_from_user(kc, u64_to_user_ptr(args->changes),
+				   (size_t)args->nr_changes * sizeof(*kc)))
 			return -EFAULT;
+		/* The caller's result field is output only. */
+		for (i = 0; i < args->nr_changes; i++)
+			kc[i].result = 0;
+	} else {
+		for (i = 0; i < args->nr_changes; i++) {
+			void __user *uc = u64_to_user_ptr(args->changes +
+							  (u64)i * args->change_size);
+
+			ret = copy_struct_from_user(&kc[i], sizeof(kc[i]), uc,
+						    args->change_size);
+			if (ret && ret != -E2BIG)
+				return ret;
+			if (ret)
+				memset(&kc[i], 0, sizeof(kc[i]));
+			kc[i].result = ret;
+		}
 	}
-	return 0;
+	return xep_submit_put_results(args, NULL, args->nr_changes, -ECANCELED);
 }
 
 /* Entry @kc's result: what XEPOLL_IOC_CTL would return for it. */
@@ -124,11 +158,8 @@ static int xep_submit_report(const struct xepoll_submit *args,
 			     struct xepoll_submit __user *uargs,
 			     const struct xepoll_change *kc, u32 done)
 {
-	u32 i;
-
-	for (i = 0; i < done; i++)
-		if (put_user(kc[i].result, xep_change_uresult(args, i)))
-			return -EFAULT;
+	if (xep_submit_put_results(args, kc, done, 0))
+		return -EFAULT;
 	if (put_user(done, &uargs->nr_done))
 		return -EFAULT;
 	return 0;
