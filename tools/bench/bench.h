@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include <linux/xepoll.h>
+
 enum mech_id {
 	MECH_EPOLL,
 	MECH_XEPOLL,
@@ -34,6 +36,7 @@ enum mech_id {
 #define CAP_SHARED	(1U << 2)	/* threads can wait on one set */
 #define CAP_EXCLUSIVE	(1U << 3)	/* EPOLLEXCLUSIVE */
 #define CAP_WATCH	(1U << 4)	/* registrations live in the kernel */
+#define CAP_MINWAIT	(1U << 5)	/* waits for a minimum batch of events */
 
 struct evset;
 
@@ -42,8 +45,12 @@ struct evset;
  * @add, @mod, @del: change the interest list; @events are epoll's bits
  *	(EPOLLIN, EPOLLOUT, EPOLLET, EPOLLEXCLUSIVE); 0 or -errno
  * @flush: make every change so far take effect (io_uring queues them)
+ * @apply: make @nr changes (op, fd, events, data of each entry) take
+ *	effect, in one call where the mechanism has one; 0 or -errno
  * @wait: at most @max events into @ev, waiting at most @timeout_ms (-1:
  *	for ever); the count, or -errno
+ * @wait_min: with CAP_MINWAIT, @wait that returns once @min_events are
+ *	ready or @min_wait_ns after the first was
  * @max_pending: the most events it can hold before they are waited for,
  *	or 0 for no limit
  */
@@ -57,9 +64,17 @@ struct mech {
 	int (*mod)(struct evset *set, int fd, uint32_t events, uint64_t data);
 	int (*del)(struct evset *set, int fd);
 	int (*flush)(struct evset *set);
+	int (*apply)(struct evset *set, struct xepoll_change *changes,
+		     unsigned int nr);
 	int (*wait)(struct evset *set, struct epoll_event *ev, int max,
 		    int timeout_ms);
+	int (*wait_min)(struct evset *set, struct epoll_event *ev, int max,
+			int min_events, uint64_t min_wait_ns);
 };
+
+/* @apply for a mechanism without batches: one change at a time. */
+int apply_each(const struct mech *m, struct evset *set,
+	       struct xepoll_change *changes, unsigned int nr);
 
 extern const struct mech mech_epoll, mech_xepoll, mech_poll, mech_uring;
 extern const struct mech *const mechs[MECH_NR];
@@ -89,6 +104,8 @@ struct sample {
  * @n:		the scale (fds watched) when the case is one of a series
  *		plotted against it, else 0
  * @pending:	the events it lets pile up before waiting for them
+ * @epoll_baseline: a mechanism without @caps does not run it, but epoll,
+ *	which runs its plain form as the ratios' reference
  * @run:	one timed run; false if the run failed (a message printed)
  * @arg:	the case's own parameters, for @run
  */
@@ -101,6 +118,7 @@ struct bench_case {
 	bool memory;
 	unsigned long n;
 	unsigned long pending;
+	bool epoll_baseline;
 	bool (*run)(const struct mech *m, const void *arg, struct sample *out);
 	const void *arg;
 };
@@ -124,6 +142,7 @@ void pingpong_cases(case_sink add);
 void fanout_cases(case_sink add);
 void echo_cases(case_sink add);
 void memory_cases(case_sink add);
+void batch_cases(case_sink add);
 
 /* util.c */
 uint64_t now_ns(void);

@@ -48,6 +48,42 @@ static int ret_errno(int ret)
 	return ret < 0 ? -errno : ret;
 }
 
+int apply_each(const struct mech *m, struct evset *set,
+	       struct xepoll_change *changes, unsigned int nr)
+{
+	struct xepoll_change *c;
+	int ret = 0;
+
+	for (c = changes; c < changes + nr && !ret; c++) {
+		switch (c->op) {
+		case EPOLL_CTL_ADD:
+			ret = m->add(set, c->fd, c->events, c->data);
+			break;
+		case EPOLL_CTL_MOD:
+			ret = m->mod(set, c->fd, c->events, c->data);
+			break;
+		case EPOLL_CTL_DEL:
+			ret = m->del(set, c->fd);
+			break;
+		default:
+			ret = -EINVAL;
+		}
+	}
+	return ret ? ret : m->flush(set);
+}
+
+static int epoll_apply(struct evset *set, struct xepoll_change *changes,
+		       unsigned int nr)
+{
+	return apply_each(&mech_epoll, set, changes, nr);
+}
+
+static int poll_apply(struct evset *set, struct xepoll_change *changes,
+		      unsigned int nr)
+{
+	return apply_each(&mech_poll, set, changes, nr);
+}
+
 static struct evset *epoll_open(unsigned int size_hint)
 {
 	(void)size_hint;
@@ -92,6 +128,7 @@ const struct mech mech_epoll = {
 	.mod = epoll_mod,
 	.del = epoll_del,
 	.flush = no_flush,
+	.apply = epoll_apply,
 	.wait = epoll_wait_set,
 };
 
@@ -124,22 +161,47 @@ static int xepoll_del(struct evset *set, int fd)
 	return ret_errno(xepoll_ctl(set->fd, EPOLL_CTL_DEL, fd, NULL));
 }
 
+/*
+ * One XEPOLL_IOC_SUBMIT, stopping at a failed entry: the last entry done
+ * holds 0, or the error.
+ */
+static int xepoll_apply(struct evset *set, struct xepoll_change *changes,
+			unsigned int nr)
+{
+	int done = xepoll_ctl_batch(set->fd, changes, nr,
+				    XEPOLL_SUBMIT_STOP_ON_ERROR);
+
+	if (done < 0)
+		return -errno;
+	return done ? changes[done - 1].result : -EIO;
+}
+
 static int xepoll_wait_set(struct evset *set, struct epoll_event *ev, int max,
 			   int timeout_ms)
 {
 	return ret_errno(xepoll_wait(set->fd, ev, max, timeout_ms));
 }
 
+static int xepoll_wait_min_set(struct evset *set, struct epoll_event *ev, int max,
+			       int min_events, uint64_t min_wait_ns)
+{
+	return ret_errno(xepoll_wait_min(set->fd, ev, max, min_events,
+					 min_wait_ns, NULL, NULL));
+}
+
 const struct mech mech_xepoll = {
 	.name = "xepoll",
-	.caps = CAP_LEVEL | CAP_EDGE | CAP_SHARED | CAP_EXCLUSIVE | CAP_WATCH,
+	.caps = CAP_LEVEL | CAP_EDGE | CAP_SHARED | CAP_EXCLUSIVE | CAP_WATCH |
+		CAP_MINWAIT,
 	.open = xepoll_open,
 	.close = set_close,
 	.add = xepoll_add,
 	.mod = xepoll_mod,
 	.del = xepoll_del,
 	.flush = no_flush,
+	.apply = xepoll_apply,
 	.wait = xepoll_wait_set,
+	.wait_min = xepoll_wait_min_set,
 };
 
 /*
@@ -289,6 +351,7 @@ const struct mech mech_poll = {
 	.mod = poll_mod,
 	.del = poll_del,
 	.flush = no_flush,
+	.apply = poll_apply,
 	.wait = poll_wait,
 };
 

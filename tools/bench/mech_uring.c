@@ -294,6 +294,13 @@ static int uring_wait(struct evset *set, struct epoll_event *ev, int max,
 	return n;
 }
 
+/* Queued, then one submission: io_uring's own batching. */
+static int uring_apply(struct evset *set, struct xepoll_change *changes,
+		       unsigned int nr)
+{
+	return apply_each(&mech_uring, set, changes, nr);
+}
+
 const struct mech mech_uring = {
 	.name = "io_uring",
 	.caps = CAP_EDGE | CAP_WATCH,
@@ -304,5 +311,6 @@ const struct mech mech_uring = {
 	.mod = uring_mod,
 	.del = uring_del,
 	.flush = uring_flush,
+	.apply = uring_apply,
 	.wait = uring_wait,
 };

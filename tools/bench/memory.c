@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Kernel memory per watch: the growth of the slab (/proc/meminfo's Slab,
- * with the per-CPU counters folded in first through
- * /proc/sys/vm/stat_refresh, which needs root) when N fds are added to a
- * set, divided by N. The time, per add, comes with it.
+ * Kernel memory per watch: the growth of the unreclaimable slab
+ * (/proc/meminfo's SUnreclaim, with the per-CPU counters folded in first
+ * through /proc/sys/vm/stat_refresh, which needs root) when N fds are
+ * added to a set, divided by N. The time, per add, comes with it.
+ *
+ * Registrations of the sets before are freed after an RCU grace period,
+ * and epoll's in kfree_rcu() batches that may wait seconds, so the
+ * baseline is taken once the slab has stopped shrinking.
  */
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +25,7 @@ static void stat_refresh(void)
 	fclose(f);
 }
 
-/* The slab's size in bytes. */
+/* The unreclaimable slab's size in bytes. */
 static long slab_bytes(void)
 {
 	char line[128];
@@ -32,12 +37,27 @@ static long slab_bytes(void)
 	if (!f)
 		die("/proc/meminfo: cannot read");
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Slab: %ld kB", &kb) == 1)
+		if (sscanf(line, "SUnreclaim: %ld kB", &kb) == 1)
 			break;
 	fclose(f);
 	if (kb < 0)
-		die("/proc/meminfo has no Slab line");
+		die("/proc/meminfo has no SUnreclaim line");
 	return kb * 1024;
+}
+
+/* The slab's size once deferred frees are done: steady for a second. */
+static long slab_settled(void)
+{
+	long now = slab_bytes(), last;
+	int steady = 0, i;
+
+	for (i = 0; i < 60 && steady < 4; i++) {
+		usleep(250000);
+		last = now;
+		now = slab_bytes();
+		steady = now >= last ? steady + 1 : 0;
+	}
+	return now;
 }
 
 static bool memory_run(const struct mech *m, const void *arg, struct sample *out)
@@ -51,7 +71,7 @@ static bool memory_run(const struct mech *m, const void *arg, struct sample *out
 
 	if (!set)
 		return false;
-	before = slab_bytes();
+	before = slab_settled();
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
 		if (m->add(set, fds[i], EPOLLIN, i))
