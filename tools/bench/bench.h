@@ -6,8 +6,9 @@
  *
  * A mechanism (mech.c, mech_uring.c) is reached through struct mech: an
  * event set that files are added to, modified in and deleted from, and that
- * is waited on for struct epoll_event records. A workload (churn.c,
- * sparse.c, pingpong.c, fanout.c, echo.c, memory.c) describes its cases;
+ * is waited on for struct epoll_event records. A workload (floor.c,
+ * churn.c, batch.c, sparse.c, pingpong.c, fanout.c, echo.c, memory.c)
+ * describes its cases;
  * the runner (main.c) measures each case on every mechanism that can run
  * it, repeating the round robin over mechanisms so that drift in the
  * machine touches all of them alike, and reports medians, the ratio to
@@ -143,6 +144,7 @@ void fanout_cases(case_sink add);
 void echo_cases(case_sink add);
 void memory_cases(case_sink add);
 void batch_cases(case_sink add);
+void floor_cases(case_sink add);
 
 /* util.c */
 uint64_t now_ns(void);

@@ -230,7 +230,7 @@ static void usage(void)
 {
 	fputs("usage: xepoll-bench [--quick] [--repeats N] [--min-ms MS] [--max-n N]\n"
 	      "                    [--only WORKLOAD,...] [--mechs MECHANISM,...] [--json FILE]\n"
-	      "workloads: churn batch sparse pingpong fanout echo memory\n"
+	      "workloads: floor churn batch sparse pingpong fanout echo memory\n"
 	      "mechanisms: epoll xepoll poll io_uring\n", stderr);
 	exit(2);
 }
@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 	    opts.min_sample_ms < 0 || opts.max_n < 100)
 		usage();
 
+	floor_cases(add_case);
 	churn_cases(add_case);
 	batch_cases(add_case);
 	sparse_cases(add_case);
