@@ -89,7 +89,7 @@ tr -d '\r' <"$out/results.log" |
 tr -d '\r' <"$out/results.log" |
 	sed -n '/^XEPOLL bench-json-begin/q;/^XEPOLL /d;p' >"$R/results.txt"
 cat >"$R/command.txt" <<EOT
-make bench${args[*]:+ BENCH_ARGS="${args[*]}"}
+make bench${args[*]:+ BENCH_ARGS=\"${args[*]}\"}
 kernel: Debian $v, in QEMU ($(cat "$out/accel"), $cpus vCPU, 1 GiB), one boot
 host: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)
 date: $(date -u '+%Y-%m-%d %H:%M UTC')
