@@ -4,9 +4,12 @@
 # check.sh: make check, the one command that says the project is healthy.
 #
 # Installs what is missing, builds the tools and selftests, runs checkpatch,
-# then for each target kernel (Debian's stock 6.1 and 6.12, and the debug
+# checks the installation (install.sh: make install into a staged DESTDIR,
+# the examples built against its pkg-config file, make uninstall, the man
+# pages, the Sphinx documentation), then for each target kernel (Debian's stock 6.1 and 6.12, and the debug
 # kernel debug-kernel.sh builds and caches): builds the module with W=1 and
-# sparse, boots the kernel in QEMU with the module and the selftests (and,
+# sparse, installs it into the staged DESTDIR, boots the kernel in QEMU with
+# the staged installation, its module as the module, and the selftests (and,
 # on the debug kernel, the KUnit suites), and judges the run (verdict.sh). Prints a progress line per
 # stage, a summary table per kernel and, last, "N passed, N failed, N skipped":
 # test cases, where a failed stage also counts as one failure.
@@ -70,7 +73,24 @@ tools_rc=$?
 row "tools and selftests" $tools_rc "$stage_time"
 stage "checkpatch --strict" "$T/lint.sh" checkpatch
 row "checkpatch --strict" $? "$stage_time"
+stage "install, examples, man, docs" "$T/install.sh" "$B/destdir"
+install_rc=$?
+row "install, man, docs" $install_rc "$stage_time"
 table=$'all kernels\n'$table
+
+# install_module KDIR KO: make install-module of KO into the staged DESTDIR,
+# and into a scratch one that make uninstall must then leave empty.
+install_module()
+{
+	local un left
+
+	make -C "$XEPOLL_TOP" install-module KDIR="$1" KO="$2" DESTDIR="$B/destdir" || return
+	un=$(mktemp -d)
+	make -C "$XEPOLL_TOP" install-module KDIR="$1" KO="$2" DESTDIR="$un" &&
+		make -C "$XEPOLL_TOP" uninstall KDIR="$1" DESTDIR="$un" &&
+		left=$(find "$un" -type f -o -type l) && rm -rf "$un" &&
+		{ [ -z "$left" ] || { echo "make uninstall left: $left"; false; }; }
+}
 
 for series in $XEPOLL_SERIES; do
 	kunit=()
@@ -114,8 +134,23 @@ for series in $XEPOLL_SERIES; do
 	# The KUnit suites, built where the kernel has KUnit.
 	[ -e "$B/kmod-$v/kmod/xepoll_kunit.ko" ] && kunit=(-K "$B/kmod-$v/kmod/xepoll_kunit.ko")
 
+	# The guest's module is the installed one, in the staged installation
+	# the guest gets (selftests/install_test.sh uses it as a user would).
+	# Without it, the guest still runs, and install_test fails there.
+	ko=$B/kmod-$v/kmod/xepoll.ko
+	staged=()
+	if [ $install_rc -eq 0 ]; then
+		stage "$v: make install" install_module "$kdir" "$ko"
+		rc=$?
+		row "make install, uninstall" $rc "$stage_time"
+		if [ $rc -eq 0 ]; then
+			ko=$B/destdir/lib/modules/$(xep_kdir_release "$kdir")/updates/xepoll.ko
+			staged=(-r "$B/destdir")
+		fi
+	fi
+
 	stage "$v: initramfs" "$T/initramfs.sh" -o "$out/initrd.cpio.gz" \
-		-k "$B/kmod-$v/kmod/xepoll.ko" "${kunit[@]}" -t "$XEPOLL_TOP/selftests" \
+		-k "$ko" "${kunit[@]}" -t "$XEPOLL_TOP/selftests" "${staged[@]}" \
 		-b "$XEPOLL_TOP/tools/demo/xepoll-demo" -b "$XEPOLL_TOP/tools/stat/xepoll-stat"
 	rc=$?
 	row "initramfs" $rc "$stage_time"

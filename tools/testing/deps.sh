@@ -12,7 +12,9 @@
 #   build   the module and the tools, for the default kernel
 #   debug   building the debug kernel (debug-kernel.sh)
 #   check   everything make check, make lint and make run use, including
-#           the unmodified epoll programs preload_test.sh runs in the guest
+#           the unmodified epoll programs preload_test.sh runs in the guest,
+#           and what checks the installation: pkg-config, man, Sphinx
+#   dkms    make dkms-install
 #   bench   make bench: make check's packages, the plotting library, perf
 set -euo pipefail
 
@@ -23,10 +25,12 @@ pkgs_check=("${pkgs_build[@]}"
 	linux-source-6.12
 	qemu-system-x86 busybox-static cpio gzip xz-utils
 	sparse
-	redis-server redis-tools memcached)
+	redis-server redis-tools memcached
+	pkgconf man-db groff-base python3-sphinx)
 pkgs_debug=(linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev
 	ccache xz-utils)
 pkgs_check+=("${pkgs_debug[@]}")
+pkgs_dkms=("${pkgs_build[@]}" dkms)
 pkgs_bench=("${pkgs_check[@]}" python3 python3-matplotlib linux-perf)
 
 want=()
@@ -36,6 +40,7 @@ for group in "$@"; do
 	debug)	want+=("${pkgs_debug[@]}") ;;
 	check)	want+=("${pkgs_check[@]}") ;;
 	bench)	want+=("${pkgs_bench[@]}") ;;
+	dkms)	want+=("${pkgs_dkms[@]}") ;;
 	*)	echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # initramfs.sh -o OUT.cpio.gz -k xepoll.ko [-K MODULE.ko]... [-t TESTDIR]
-#               [-b FILE]... [-l FILE]...
+#               [-b FILE]... [-l FILE]... [-r DESTDIR]
 #
 # Build the test guest's root: busybox, guest-init as /init, the module as
 # /lib/xepoll/xepoll.ko, each -K module (the KUnit suites) beside it, TESTDIR's tests.list and test programs (*_test,
@@ -10,13 +10,15 @@
 # /lib, and every shared library those programs load (found with ldd), at
 # the paths they load from. TESTDIR's guest-files.list, if there is one,
 # names more files for /bin and /lib ("bin PATH", "lib PATH" lines; a
-# relative PATH is relative to the top of the tree).
+# relative PATH is relative to the top of the tree). -r DESTDIR copies a
+# staged make install (DESTDIR=...) into the root as it is, for
+# selftests/install_test.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out= ko= testdir=
+out= ko= testdir= destdir=
 bins=() libs=() kos=()
-while getopts o:k:K:t:b:l: opt; do
+while getopts o:k:K:t:b:l:r: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	k) ko=$OPTARG ;;
@@ -24,10 +26,11 @@ while getopts o:k:K:t:b:l: opt; do
 	t) testdir=$OPTARG ;;
 	b) bins+=("$OPTARG") ;;
 	l) libs+=("$OPTARG") ;;
+	r) destdir=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
-[ -n "$out" ] && [ -n "$ko" ] || xep_die "usage: initramfs.sh -o OUT -k KO [-t TESTDIR] [-b FILE]... [-l FILE]..."
+[ -n "$out" ] && [ -n "$ko" ] || xep_die "usage: initramfs.sh -o OUT -k KO [-t TESTDIR] [-b FILE]... [-l FILE]... [-r DESTDIR]"
 [ -r "$ko" ] || xep_die "no module at $ko"
 
 root=$(mktemp -d)
@@ -39,6 +42,11 @@ cp /bin/busybox "$root/bin/busybox"
 for applet in $(/bin/busybox --list); do
 	[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
+# The staged installation first: what follows is the guest's own.
+if [ -n "$destdir" ]; then
+	[ -d "$destdir" ] || xep_die "no staged installation at $destdir"
+	cp -a "$destdir/." "$root/"
+fi
 install -m 0755 "$XEPOLL_TOP/tools/testing/guest-init" "$root/init"
 install -m 0644 "$ko" "$root/lib/xepoll/xepoll.ko"
 for f in "${kos[@]}"; do
