@@ -196,16 +196,44 @@ static void xep_sigmask_restore(const struct xep_wait_ctx *ctx, long ret)
 	sigprocmask(SIG_SETMASK, &current->saved_sigmask, NULL);
 }
 
+/**
+ * struct xep_waiter - a task asleep in a wait, on ep->wq
+ * @wait:	the queue entry
+ * @need:	wake-ups still to come before the task wakes: 1 for a plain
+ *		wait, more for a minimum batch that has its first events
+ * @passed:	a wake-up was let pass: events may be ready for the batch
+ *
+ * Wake-ups of ep->wq are all issued under ep->lock (ready.c), under which
+ * the waiter also joins the queue: @need is protected by ep->lock.
+ */
+struct xep_waiter {
+	wait_queue_entry_t wait;
+	int need;
+	bool passed;
+};
+
 /*
  * Like autoremove_wake_function(), but the entry goes even when the task
  * was already awake: it is not reused across loop iterations, and a wait
  * loop with a stale entry would swallow a wake-up meant for another.
+ *
+ * A minimum batch sleeps through the wake-ups it does not need, as
+ * io_uring's min-wait does: each one is a file's readiness (or a repeat of
+ * one), so it takes at least @need of them for @need events, and the task
+ * wakes once for the batch instead of once an event. A wake-up it lets
+ * pass returns 0, so that an exclusive wake-up goes on to the next waiter.
  */
 static int xep_wake_waiter(struct wait_queue_entry *entry, unsigned int mode,
 			   int sync, void *key)
 {
-	int ret = default_wake_function(entry, mode, sync, key);
+	struct xep_waiter *waiter = container_of(entry, struct xep_waiter, wait);
+	int ret;
 
+	if (--waiter->need > 0) {
+		waiter->passed = true;
+		return 0;
+	}
+	ret = default_wake_function(entry, mode, sync, key);
 	list_del_init_careful(&entry->entry);
 	return ret;
 }
@@ -216,7 +244,7 @@ static int xep_wait_events(struct xep_instance *ep,
 	const struct xep_deadline *dl = &ctx->dl;
 	bool batch = ctx->min_events > 1;
 	bool timed_out = dl->poll, min_armed = false;
-	wait_queue_entry_t wait;
+	struct xep_waiter waiter;
 	ktime_t expires, *to = NULL;
 	LIST_HEAD(held);
 	bool avail;
@@ -263,15 +291,21 @@ static int xep_wait_events(struct xep_instance *ep,
 			min_armed = true;
 		}
 
-		init_wait(&wait);
-		wait.func = xep_wake_waiter;
+		init_wait(&waiter.wait);
+		waiter.wait.func = xep_wake_waiter;
+		/*
+		 * Until the first events, any wake-up: min_wait_ns counts
+		 * from them. Then only the last one the batch needs.
+		 */
+		waiter.need = res ? ctx->min_events - res : 1;
+		waiter.passed = false;
 
 		spin_lock_irq(&ep->lock);
 		/* No barrier: the waker checks the queue under this lock. */
 		__set_current_state(TASK_INTERRUPTIBLE);
 		avail = xep_ready_available(ep);
 		if (!avail)
-			__add_wait_queue_exclusive(&ep->wq, &wait);
+			__add_wait_queue_exclusive(&ep->wq, &waiter.wait);
 		spin_unlock_irq(&ep->lock);
 
 		if (!avail)
@@ -282,15 +316,16 @@ static int xep_wait_events(struct xep_instance *ep,
 
 		/* Woken (or timed out): look again. */
 		avail = true;
-		if (!list_empty_careful(&wait.entry)) {
+		if (!list_empty_careful(&waiter.wait.entry)) {
 			spin_lock_irq(&ep->lock);
 			/*
 			 * Timed out but taken off the queue by a wake-up
-			 * meanwhile: that wake-up was ours, so harvest.
+			 * meanwhile: that wake-up was ours, so harvest; so
+			 * were those a minimum batch let pass.
 			 */
 			if (timed_out)
-				avail = list_empty(&wait.entry);
-			__remove_wait_queue(&ep->wq, &wait);
+				avail = list_empty(&waiter.wait.entry) || waiter.passed;
+			__remove_wait_queue(&ep->wq, &waiter.wait);
 			spin_unlock_irq(&ep->lock);
 		}
 	}

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -396,6 +397,83 @@ TEST_F(minwait, ready_again_after_call)
 	/* The level-triggered item went back: the instance is readable. */
 	EXPECT_EQ(1, epoll_wait(outer, ev, NFD, 1000));
 	close(outer);
+}
+
+struct mw_batch {
+	int epfd;
+	uint64_t min_wait_ns;
+	int n;
+	uint64_t data[NFD];
+	long switches;	/* the waiter's voluntary context switches in the call */
+};
+
+/* A minimum-batch wait for NFD events, with the batch's min_wait. */
+static void *mw_batch_thread(void *arg)
+{
+	struct mw_batch *b = arg;
+	struct timespec ts = ms_ts(SLOW_MS);
+	struct epoll_event ev[NFD];
+	struct rusage r0, r1;
+	int i;
+
+	getrusage(RUSAGE_THREAD, &r0);
+	b->n = xepoll_wait_min(b->epfd, ev, NFD, NFD, b->min_wait_ns, &ts, NULL);
+	getrusage(RUSAGE_THREAD, &r1);
+	b->switches = r1.ru_nvcsw - r0.ru_nvcsw;
+	for (i = 0; i < b->n && i < NFD; i++)
+		b->data[i] = ev[i].data.u64;
+	return NULL;
+}
+
+/*
+ * A minimum batch sleeps through the events it does not need yet: with
+ * NFD events arriving one at a time, the waiter wakes for the first, which
+ * starts min_wait, and for the last, not for each of them.
+ */
+TEST_F(minwait, sleeps_through_the_batch)
+{
+	struct mw_batch b = { .epfd = self->epfd };
+	pthread_t t;
+	int i;
+
+	for (i = 0; i < NFD; i++)
+		ASSERT_EQ(0, add(self->epfd, self->efd[i], EPOLLIN, i + 1));
+	ASSERT_EQ(0, pthread_create(&t, NULL, mw_batch_thread, &b));
+	for (i = 0; i < NFD; i++) {
+		usleep(50000);
+		ASSERT_EQ(sizeof(one), write(self->efd[i], &one, sizeof(one)));
+	}
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(NFD, b.n);
+	/* Asleep until the first event, then until the last: not NFD times. */
+	EXPECT_LE(b.switches, 2);
+}
+
+/*
+ * The events whose wake-ups a batch slept through are still its own: when
+ * min_wait ends the wait, it returns them with the first.
+ */
+TEST_F(minwait, min_wait_returns_what_came_meanwhile)
+{
+	struct mw_batch b = { .epfd = self->epfd, .min_wait_ns = 600000000ULL };
+	unsigned int seen = 0, sent = 0;
+	pthread_t t;
+	int i;
+
+	for (i = 0; i < NFD; i++)
+		ASSERT_EQ(0, add(self->epfd, self->efd[i], EPOLLIN, i + 1));
+	ASSERT_EQ(0, pthread_create(&t, NULL, mw_batch_thread, &b));
+	/* NFD - 1 events, 50 ms apart, well within min_wait of the first. */
+	for (i = 0; i < NFD - 1; i++) {
+		usleep(50000);
+		ASSERT_EQ(sizeof(one), write(self->efd[i], &one, sizeof(one)));
+		sent |= 1U << (i + 1);
+	}
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(NFD - 1, b.n);
+	for (i = 0; i < b.n; i++)
+		seen |= 1U << b.data[i];
+	EXPECT_EQ(sent, seen);
 }
 
 TEST_HARNESS_MAIN
