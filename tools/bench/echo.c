@@ -4,8 +4,9 @@
  * loop on the mechanism measured, over C connections. Every connection
  * keeps one 64-byte request in flight: the client sends it, the server
  * echoes it, the client sends the next when the answer is whole. The time
- * is per request; the second figure is the server's waits per request
- * (fewer means more requests handled per wake-up).
+ * is per request; the second figure is the server's wake-ups per request,
+ * the times its thread went to sleep and was woken (its voluntary context
+ * switches): fewer means more requests handled per wake-up.
  *
  * With min_events, the server waits for a minimum batch (CAP_MINWAIT:
  * xepoll's xepoll_wait_min()): at least min_events events, or min_wait
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -43,7 +45,7 @@ struct echo {
 	int conns;
 	int *srv, *cli;		/* the two ends of each connection */
 	int stop;		/* tells the server to go */
-	unsigned long server_waits;
+	long server_wakeups;
 };
 
 static void nonblock_nodelay(int fd)
@@ -86,6 +88,7 @@ static void *echo_server(void *arg)
 	struct echo *e = arg;
 	struct epoll_event *ev = malloc((size_t)e->conns * sizeof(*ev) + sizeof(*ev));
 	struct evset *set = e->m->open((unsigned int)e->conns + 1);
+	struct rusage r0, r1;
 	char buf[4096];
 	ssize_t r;
 	int i, n, fd;
@@ -97,6 +100,7 @@ static void *echo_server(void *arg)
 			return e;
 	if (e->m->add(set, e->stop, EPOLLIN, DATA_STOP) || e->m->flush(set))
 		return e;
+	getrusage(RUSAGE_THREAD, &r0);
 	for (;;) {
 		if (e->a->min_events > 1 && (e->m->caps & CAP_MINWAIT))
 			n = e->m->wait_min(set, ev, e->conns + 1, e->a->min_events,
@@ -107,9 +111,10 @@ static void *echo_server(void *arg)
 			continue;
 		if (n < 0)
 			return e;
-		e->server_waits++;
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.u64 == DATA_STOP) {
+				getrusage(RUSAGE_THREAD, &r1);
+				e->server_wakeups = r1.ru_nvcsw - r0.ru_nvcsw;
 				e->m->close(set);
 				free(ev);
 				return NULL;
@@ -199,7 +204,7 @@ static bool echo_run(const struct mech *m, const void *arg, struct sample *out)
 	out->ns = done > 0 ? (double)(now_ns() - t0) / (double)done : -1;
 	efd_signal(e.stop);
 	pthread_join(t, &failed);
-	out->extra = done > 0 ? (double)e.server_waits / (double)done : -1;
+	out->extra = done > 0 ? (double)e.server_wakeups / (double)done : -1;
 	for (i = 0; i < e.conns; i++) {
 		close(e.srv[i]);
 		close(e.cli[i]);
@@ -221,7 +226,7 @@ void echo_cases(case_sink add)
 	struct bench_case c = {
 		.workload = "echo",
 		.unit = "request",
-		.extra_name = "server_waits_per_request",
+		.extra_name = "server_wakeups_per_request",
 		.run = echo_run,
 	};
 	unsigned int i;
