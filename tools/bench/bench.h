@@ -150,8 +150,6 @@ void floor_cases(case_sink add);
 uint64_t now_ns(void);
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void warnx_bench(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int *eventfds(unsigned long n);
-void close_fds(int *fds, unsigned long n);
 int *fd_pool(unsigned long n);
 void raise_nofile(unsigned long n);
 uint64_t rng_next(uint64_t *state);

@@ -115,17 +115,27 @@ static void json_num(FILE *f, double v)
 		fprintf(f, v < 100 ? "%.3f" : "%.1f", v);
 }
 
+/* What a case compares: bytes for memory, else the time. */
+static double figure(const struct bench_case *c, const struct result *r)
+{
+	return c->memory ? r->med_extra : r->med_ns;
+}
+
+/* @r's figure over native epoll's (@base), or -1 without one. */
+static double ratio_vs(const struct bench_case *c, const struct result *r,
+		       const struct result *base)
+{
+	if (!base->ran || figure(c, base) <= 0)
+		return -1;
+	return figure(c, r) / figure(c, base);
+}
+
 static void json_record(FILE *f, const struct bench_case *c, const struct mech *m,
 			const struct result *r, const struct result *base)
 {
 	static bool first = true;
-	double ratio = -1;
+	double ratio = ratio_vs(c, r, base);
 	int i;
-
-	if (c->memory && base->ran && base->med_extra > 0)
-		ratio = r->med_extra / base->med_extra;
-	else if (!c->memory && base->ran && base->med_ns > 0)
-		ratio = r->med_ns / base->med_ns;
 
 	fprintf(f, "%s\n  {\"workload\": \"%s\", \"mechanism\": \"%s\", \"params\": \"%s\"",
 		first ? "" : ",", c->workload, m->name, c->params);
@@ -199,13 +209,11 @@ static void run_case(unsigned int idx, const bool *avail, FILE *json)
 			printf(" %10s %6s", "-", "");
 			continue;
 		}
-		v = c->memory ? res[id].med_extra : res[id].med_ns;
-		if (id == MECH_EPOLL || !res[MECH_EPOLL].ran)
-			printf(" %10.0f %6s", v, "");
+		v = ratio_vs(c, &res[id], &res[MECH_EPOLL]);
+		if (id == MECH_EPOLL || v < 0)
+			printf(" %10.0f %6s", figure(c, &res[id]), "");
 		else
-			printf(" %10.0f x%-5.2f", v,
-			       v / (c->memory ? res[MECH_EPOLL].med_extra :
-				    res[MECH_EPOLL].med_ns));
+			printf(" %10.0f x%-5.2f", figure(c, &res[id]), v);
 	}
 	printf("  %s\n", c->memory ? "bytes per watch" : c->unit);
 	if (c->extra_name && !c->memory) {

@@ -20,16 +20,21 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+static void vwarn_bench(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("xepoll-bench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("xepoll-bench: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn_bench(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -37,28 +42,9 @@ void warnx_bench(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fputs("xepoll-bench: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn_bench(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-}
-
-/* @n non-blocking eventfds, not readable. */
-int *eventfds(unsigned long n)
-{
-	int *fds = malloc(n * sizeof(*fds));
-	unsigned long i;
-
-	if (!fds)
-		die("out of memory");
-	for (i = 0; i < n; i++) {
-		fds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (fds[i] < 0)
-			die("eventfd #%lu: %s", i, strerror(errno));
-	}
-	return fds;
 }
 
 /*
@@ -69,28 +55,19 @@ int *fd_pool(unsigned long n)
 {
 	static int *pool;
 	static unsigned long nr;
-	int *more;
 
 	if (n <= nr)
 		return pool;
 	raise_nofile(n + 4096);
-	more = eventfds(n - nr);
 	pool = realloc(pool, n * sizeof(*pool));
 	if (!pool)
 		die("out of memory");
-	memcpy(pool + nr, more, (n - nr) * sizeof(*pool));
-	free(more);
-	nr = n;
+	for (; nr < n; nr++) {
+		pool[nr] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (pool[nr] < 0)
+			die("eventfd #%lu: %s", nr, strerror(errno));
+	}
 	return pool;
-}
-
-void close_fds(int *fds, unsigned long n)
-{
-	unsigned long i;
-
-	for (i = 0; i < n; i++)
-		close(fds[i]);
-	free(fds);
 }
 
 /* Room for @n more descriptors than a process starts with. */

@@ -32,16 +32,11 @@ T=$XEPOLL_TOP/tools/testing
 B=$XEPOLL_TOP/build
 R=$XEPOLL_TOP/bench
 
-want=${XEPOLL_KERNEL:-6.12}
 # One vCPU by default: under TCG a wake-up across vCPUs costs what the
 # host's scheduler makes it cost, which swamps the mechanisms' own.
 cpus=${XEPOLL_BENCH_CPUS:-1}
-if [ -r "/boot/vmlinuz-$want" ] && [ -d "/lib/modules/$want/build" ]; then
-	v=$want
-else
-	v=$(xep_kernel_version "$want")
-fi
-[ -n "$v" ] || xep_die "no $want kernel with headers installed (tools/testing/deps.sh check bench)"
+v=$(xep_kernel_pick 6.12)
+[ -n "$v" ] || xep_die "no ${XEPOLL_KERNEL:-6.12} kernel with headers installed (tools/testing/deps.sh check bench)"
 
 xep_say "building xepoll for $v and xepoll-bench"
 rc=0

@@ -49,6 +49,20 @@ xep_kernel_version()
 	printf '%s\n' "$best"
 }
 
+# The kernel a guest of make run or make bench boots: $XEPOLL_KERNEL, a
+# series (6.1, 6.12) or a full release string, else the series given;
+# empty when it is not installed with its headers.
+xep_kernel_pick()
+{
+	local want=${XEPOLL_KERNEL:-$1}
+
+	if [ -r "/boot/vmlinuz-$want" ] && [ -d "/lib/modules/$want/build" ]; then
+		printf '%s\n' "$want"
+	else
+		xep_kernel_version "$want"
+	fi
+}
+
 # The kernel build tree that "make" builds against by default: the running
 # kernel's when it exists, else the newest Debian 6.1 headers.
 xep_default_kdir()

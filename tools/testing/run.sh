@@ -13,13 +13,8 @@ mode=${1:-run}
 T=$XEPOLL_TOP/tools/testing
 B=$XEPOLL_TOP/build
 
-want=${XEPOLL_KERNEL:-6.1}
-if [ -r "/boot/vmlinuz-$want" ] && [ -d "/lib/modules/$want/build" ]; then
-	v=$want
-else
-	v=$(xep_kernel_version "$want")
-fi
-[ -n "$v" ] || xep_die "no $want kernel with headers installed (tools/testing/deps.sh check)"
+v=$(xep_kernel_pick 6.1)
+[ -n "$v" ] || xep_die "no ${XEPOLL_KERNEL:-6.1} kernel with headers installed (tools/testing/deps.sh check)"
 
 xep_say "building xepoll for $v"
 rc=0
