@@ -15,7 +15,9 @@
 # test cases, where a failed stage also counts as one failure.
 #
 # Environment: XEPOLL_SERIES="6.1 6.12 debug" picks kernels; XEPOLL_ACCEL=kvm|tcg
-# overrides the KVM probe; XEPOLL_TIMEOUT caps one guest run (seconds).
+# overrides the KVM probe; XEPOLL_TIMEOUT caps one guest run (seconds);
+# XEPOLL_TESTS=REGEX runs only the selftests whose tests.list label matches
+# the extended regex (grep -E; "kunit" names the KUnit suites).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -66,6 +68,30 @@ vget()
 	sed -n "s/^$1=//p" "$2"
 }
 
+# XEPOLL_TESTS: checked against the labels of tests.list (and "kunit")
+# before anything else, so that a typo fails at once instead of booting
+# every kernel for nothing or for everything. The guest gets it in its
+# initramfs (initramfs.sh -f): a regex need not survive the command line.
+filter=()
+if [ -n "${XEPOLL_TESTS:-}" ]; then
+	labels=$({ grep -v '^#' "$XEPOLL_TOP/selftests/tests.list" |
+		awk 'NF >= 3 { print $2 }'; echo kunit; } | sort -u)
+	matched=$(grep -E -e "$XEPOLL_TESTS" <<<"$labels" 2>/dev/null)
+	rc=$?
+	case $rc in
+	0) note="matches $(tr '\n' ' ' <<<"$matched" | sed 's/ $//')" ;;
+	1) note="matches no label of selftests/tests.list" ;;
+	*) note="not an extended regex" ;;
+	esac
+	xep_say "XEPOLL_TESTS='$XEPOLL_TESTS': $note"
+	if [ $rc -ne 0 ]; then
+		printf '0 passed, 1 failed, 0 skipped\n'
+		exit 1
+	fi
+	row "XEPOLL_TESTS filter" 0 "" "$note"
+	filter=(-f "$XEPOLL_TESTS")
+fi
+
 stage "dependencies" "$T/deps.sh" check
 row "dependencies" $? "$stage_time"
 stage "tools and selftests" make -C "$XEPOLL_TOP" tools selftests
@@ -76,6 +102,7 @@ row "checkpatch --strict" $? "$stage_time"
 stage "install, examples, man, docs" "$T/install.sh" "$B/destdir"
 install_rc=$?
 row "install, man, docs" $install_rc "$stage_time"
+
 table=$'all kernels\n'$table
 
 # install_module KDIR KO: make install-module of KO into the staged DESTDIR,
@@ -150,7 +177,7 @@ for series in $XEPOLL_SERIES; do
 	fi
 
 	stage "$v: initramfs" "$T/initramfs.sh" -o "$out/initrd.cpio.gz" \
-		-k "$ko" "${kunit[@]}" -t "$XEPOLL_TOP/selftests" "${staged[@]}" \
+		-k "$ko" "${kunit[@]}" -t "$XEPOLL_TOP/selftests" "${filter[@]}" "${staged[@]}" \
 		-b "$XEPOLL_TOP/tools/demo/xepoll-demo" -b "$XEPOLL_TOP/tools/stat/xepoll-stat"
 	rc=$?
 	row "initramfs" $rc "$stage_time"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # initramfs.sh -o OUT.cpio.gz -k xepoll.ko [-K MODULE.ko]... [-t TESTDIR]
-#               [-b FILE]... [-l FILE]... [-r DESTDIR]
+#               [-f REGEX] [-b FILE]... [-l FILE]... [-r DESTDIR]
 #
 # Build the test guest's root: busybox, guest-init as /init, the module as
 # /lib/xepoll/xepoll.ko, each -K module (the KUnit suites) beside it, TESTDIR's tests.list and test programs (*_test,
@@ -12,18 +12,21 @@
 # names more files for /bin and /lib ("bin PATH", "lib PATH" lines; a
 # relative PATH is relative to the top of the tree). -r DESTDIR copies a
 # staged make install (DESTDIR=...) into the root as it is, for
-# selftests/install_test.sh.
+# selftests/install_test.sh. -f REGEX goes to /selftests/tests.filter: the
+# guest then runs only the tests whose label matches it (grep -E), so that
+# a regex with any character in it need not survive the kernel command line.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out= ko= testdir= destdir=
+out= ko= testdir= destdir= filter=
 bins=() libs=() kos=()
-while getopts o:k:K:t:b:l:r: opt; do
+while getopts o:k:K:t:f:b:l:r: opt; do
 	case $opt in
 	o) out=$OPTARG ;;
 	k) ko=$OPTARG ;;
 	K) kos+=("$OPTARG") ;;
 	t) testdir=$OPTARG ;;
+	f) filter=$OPTARG ;;
 	b) bins+=("$OPTARG") ;;
 	l) libs+=("$OPTARG") ;;
 	r) destdir=$OPTARG ;;
@@ -82,6 +85,7 @@ if [ -n "$testdir" ] && [ -r "$testdir/guest-files.list" ]; then
 fi
 if [ -n "$testdir" ]; then
 	install -m 0644 "$testdir/tests.list" "$root/selftests/tests.list"
+	[ -z "$filter" ] || printf '%s\n' "$filter" >"$root/selftests/tests.filter"
 	for f in "$testdir"/*_test "$testdir"/*_test.sh; do
 		[ -x "$f" ] || continue
 		install -m 0755 "$f" "$root/selftests/"
