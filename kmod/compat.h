@@ -9,6 +9,11 @@
 #include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/fsnotify_backend.h>
+
+#ifndef CONFIG_FSNOTIFY
+#error "xepoll learns of a watched file's last close from fsnotify: CONFIG_FSNOTIFY is needed"
+#endif
 
 /*
  * EXPORT_SYMBOL_IF_KUNIT(): the KUnit suites (xepoll_kunit.ko) reach the
@@ -45,5 +50,53 @@ static inline struct file *xep_file_close_fd(unsigned int fd)
 #ifndef fd_file
 #define fd_file(f)	((f).file)
 #endif
+
+/*
+ * Whether the kernel announces @file's last close through fsnotify
+ * (fsnotify_close() in __fput()), which is how xepoll learns that a
+ * watched file is gone (notify.c): ADD refuses any other file with EPERM,
+ * since watching it would mean pinning it. The one place that decides,
+ * so that a kernel that changes the rule needs one change here.
+ *
+ * fsnotify_file() skips FMODE_PATH files (which cannot be polled anyway)
+ * and those fanotify opens itself, including its group's own descriptor:
+ * FMODE_NONOTIFY on 6.1; on 6.12, which grew FMODE_NONOTIFY_PERM, the
+ * combination FMODE_FSNOTIFY_NONE() tests. Mainline since 6.14 also sets
+ * FMODE_NONOTIFY on every pseudo file but pipes and sockets
+ * (alloc_file_pseudo()): eventfd, timerfd and the like, and instances.
+ */
+static inline bool xep_file_close_notified(const struct file *file)
+{
+	if (file->f_mode & FMODE_PATH)
+		return false;
+#ifdef FMODE_FSNOTIFY_NONE
+	return !FMODE_FSNOTIFY_NONE(file->f_mode);
+#else
+	return !(file->f_mode & FMODE_NONOTIFY);
+#endif
+}
+
+/*
+ * xepoll's mark on @inode with a reference, or NULL: 6.12 takes the
+ * object and its type, 6.1 the inode's connector pointer.
+ */
+static inline struct fsnotify_mark *xep_find_inode_mark(struct inode *inode,
+							struct fsnotify_group *group)
+{
+#ifdef XEP_HAVE_FSNOTIFY_FIND_INODE_MARK
+	return fsnotify_find_inode_mark(inode, group);
+#else
+	return fsnotify_find_mark(&inode->i_fsnotify_marks, group);
+#endif
+}
+
+/*
+ * A reference to @file unless its count already reached zero (its last
+ * close is under way); the caller keeps the memory valid under RCU.
+ */
+static inline bool xep_file_tryget(struct file *file)
+{
+	return atomic_long_inc_not_zero(&file->f_count);
+}
 
 #endif /* _XEPOLL_COMPAT_H */

@@ -13,9 +13,10 @@
  * (instance.h): it lets go of ep->mtx first and runs as a single change.
  *
  * Changes by data (XEPOLL_CTL_BY_DATA) walk the whole interest tree under
- * ep->mtx, so they see it whole and race with nothing: concurrent changes,
- * the release of orphaned files (files.c) and event transfer all take
- * ep->mtx too. They cost time linear in the number of registrations.
+ * ep->mtx, so they see it whole and race only with the last close of a
+ * watched file (files.c), which takes its items away without ep->mtx;
+ * those are skipped. They cost time linear in the number of
+ * registrations.
  */
 #include <linux/capability.h>
 #include <linux/file.h>
@@ -125,14 +126,19 @@ static int xep_ctl_fetch_event(struct xepoll_ctl *ctl)
 	return 0;
 }
 
-/* Take ep->mtx for the run, unless it holds it already. */
+/*
+ * Take ep->mtx for the run, unless it holds it already. Items whose file's
+ * last close claimed them go first: a new file may have taken a gone
+ * one's address, and so its key in the tree.
+ */
 static void xep_ctl_run_lock(struct xep_ctl_run *run)
 {
-	if (run->locked)
-		return;
-	mutex_lock(&run->ep->mtx);
-	run->locked = true;
-	run->changes = 0;
+	if (!run->locked) {
+		mutex_lock(&run->ep->mtx);
+		run->locked = true;
+		run->changes = 0;
+	}
+	xep_instance_reap(run->ep);
 }
 
 void xep_ctl_run_end(struct xep_ctl_run *run)
@@ -170,7 +176,7 @@ static long xep_ctl_by_fd(struct xep_ctl_run *run, const struct xepoll_ctl *ctl)
 
 	/*
 	 * As epoll_ctl(), without a reference of our own unless the
-	 * descriptor table is shared: an item takes its own (item.c).
+	 * descriptor table is shared; an item takes none (item.c).
 	 */
 	tf = fdget(ctl->fd);
 	tfile = fd_file(tf);
@@ -179,6 +185,9 @@ static long xep_ctl_by_fd(struct xep_ctl_run *run, const struct xepoll_ctl *ctl)
 
 	ret = -EPERM;
 	if (!file_can_poll(tfile))
+		goto out_fput;
+	/* Only ADD: a file whose last close nobody hears of cannot be watched. */
+	if (ctl->op == XEPOLL_CTL_ADD && !xep_file_close_notified(tfile))
 		goto out_fput;
 
 	if (has_event)
@@ -211,6 +220,7 @@ static long xep_ctl_by_fd(struct xep_ctl_run *run, const struct xepoll_ctl *ctl)
 		ret = xep_nest_check(&nest, ep, tfile);
 		if (!ret) {
 			mutex_lock(&ep->mtx);
+			xep_instance_reap(ep);
 			ret = xep_ctl_locked(ep, ctl, tfile, events, &nest);
 			mutex_unlock(&ep->mtx);
 		}
@@ -250,7 +260,8 @@ static long xep_ctl_by_data(struct xep_ctl_run *run, const struct xepoll_ctl *ct
 
 	xep_ctl_run_lock(run);
 	for (item = xep_tree_first(ep); item; item = xep_tree_next(item)) {
-		if (item->data != ctl->data)
+		/* Skip one its file's last close is taking away right now. */
+		if (item->data != ctl->data || !READ_ONCE(item->xf))
 			continue;
 		/* Exclusive hooks are placed at ADD and cannot change. */
 		if (ctl->op == XEPOLL_CTL_MOD && (item->events & EPOLLEXCLUSIVE))
@@ -262,7 +273,7 @@ static long xep_ctl_by_data(struct xep_ctl_run *run, const struct xepoll_ctl *ct
 
 	for (item = xep_tree_first(ep); item; item = next) {
 		next = xep_tree_next(item);
-		if (item->data != ctl->data)
+		if (item->data != ctl->data || !READ_ONCE(item->xf))
 			continue;
 		if (ctl->op == XEPOLL_CTL_DEL)
 			xep_item_remove(ep, item);

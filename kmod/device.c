@@ -4,8 +4,9 @@
  *
  * Any user may open the device (mode 0666): what an open file can make the
  * kernel do is bounded by the per-user limits, not by the device's mode.
- * Its ioctls create instances (XEPOLL_IOC_CREATE) and close descriptors
- * (XEPOLL_IOC_CLOSE); see ioctl.c.
+ * Its ioctls create instances (XEPOLL_IOC_CREATE) and, for binaries of
+ * the first ABI, close descriptors (XEPOLL_IOC_CLOSE, deprecated); see
+ * ioctl.c.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>

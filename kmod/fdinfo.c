@@ -5,11 +5,13 @@
  * reading epoll's fdinfo (checkpoint/restore dumpers, lsof-like tools)
  * read xepoll's too.
  */
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/seq_file.h>
 
 #include "fdinfo.h"
 #include "instance.h"
+#include "item.h"
 #include "tree.h"
 
 void xep_show_fdinfo(struct seq_file *m, struct file *file)
@@ -18,14 +20,21 @@ void xep_show_fdinfo(struct seq_file *m, struct file *file)
 	struct xep_item *item;
 
 	mutex_lock(&ep->mtx);
+	xep_instance_reap(ep);
 	for (item = xep_tree_first(ep); item; item = xep_tree_next(item)) {
-		struct inode *inode = file_inode(item->file);
+		struct file *tfile = xep_item_fget(item);
+		struct inode *inode;
 
+		/* Its last close has begun: epoll would list it no more. */
+		if (!tfile)
+			continue;
+		inode = file_inode(tfile);
 		seq_printf(m, "tfd: %8d events: %8x data: %16llx  pos:%lli ino:%lx sdev:%x\n",
 			   item->fd, (__force unsigned int)item->events,
 			   (unsigned long long)item->data,
-			   (long long)item->file->f_pos, inode->i_ino,
+			   (long long)tfile->f_pos, inode->i_ino,
 			   inode->i_sb->s_dev);
+		fput(tfile);
 		if (seq_has_overflowed(m))
 			break;
 	}

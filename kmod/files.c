@@ -1,208 +1,297 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The global table of watched files, and closing a watched descriptor.
+ * The global table of watched files, and the release of a file's
+ * registrations at its last close.
  *
- * Every item is in xep_files, an rhltable keyed by the watched file's
- * address, so all registrations of one file, in every instance of every
- * process, are one lookup away. Items are added and removed under their
- * instance's mtx; readers walk a file's chain under RCU, which is why
- * items and instances are freed after an RCU grace period.
+ * Each watched file has one struct xep_file in xep_files, an rhashtable
+ * keyed by the file's address, with the list of its registrations in
+ * every instance: what epoll keeps in file->f_ep, kept beside the file
+ * because a module cannot add to struct file. The table holds no
+ * reference to the file: notify.c calls xep_files_release() from the
+ * file's __fput(), before its ->release(), and when that returns no
+ * registration of the file is left that could reach it.
  *
- * Why closing needs help: an item holds a reference to its file (see
- * instance.h), so close() of the last descriptor leaves the file alive
- * and registered, where epoll would see it released and forget it.
- * XEPOLL_IOC_CLOSE closes the descriptor and then, if the references left
- * on the file are exactly those of its registrations, removes them all, so
- * that the file is released on the way back to user space, as with epoll.
- * A file that anything else still holds (another descriptor, a dup in
- * another process, a passing in-flight reference) keeps its registrations,
- * as epoll keeps them while the file is open.
+ * Claiming an item
+ * ----------------
  *
- * Each closer holds a reference of its own while it checks, so two closers
- * of the same watched file (a descriptor and its dup, closed at once by two
- * threads) would each see the other's reference, and neither would release
- * the file that epoll would release. Closers of a watched file therefore
- * check, and drop their own reference, one at a time, under a lock chosen
- * by the file's address: whichever checks second sees only its own.
+ * An item leaves its file one way or the other: a remover under ep->mtx
+ * (DEL, release of the instance, a failed ADD) unlinks it, or the file's
+ * last close does. Whichever takes it off xf->items, under xf->lock,
+ * owns its file side: it unhooks the item from the file's wait queues
+ * under that same lock, so that the other, finding it gone, knows that
+ * nothing of the item touches the file any more. item->xf is cleared
+ * with it; it is what readers of the item's file look at
+ * (xep_item_fget()).
+ *
+ * The release does not take ep->mtx, which a task of the instance's owner
+ * may hold for as long as it likes (an event copy that faults on a page
+ * it serves slowly). It runs under fsnotify's SRCU, so waiting there would
+ * hold up every fsnotify user on the system, inotify and fanotify
+ * included. It unhooks each item, queues it on its instance's released
+ * list and, if ep->mtx is free, reaps it from the tree at once
+ * (xep_instance_reap()); otherwise the holder's next locker reaps it. An
+ * unhooked item reports nothing and is skipped by every walk of the tree
+ * that could see it, so a registration ends at its file's last close
+ * whoever holds the mutex.
+ *
+ * Lifetime of a struct xep_file
+ * -----------------------------
+ *
+ * Made by the first ADD of its file, freed (after an RCU grace period)
+ * when its list empties or its file's last close is done with it. Dying
+ * (@dead) and leaving the table are one step under xf->lock, so a lookup
+ * that finds a dead one looks again. From its start the release owns
+ * the struct: it marks it dead and takes it out of the table, so a
+ * remover that empties the list leaves the freeing to it.
+ *
+ * Cost: a close of a file on an inode without our mark costs nothing; of
+ * another file on a marked inode (an unwatched eventfd, while some other
+ * eventfd is watched), one RCU lookup; of a watched file, O(1) per
+ * registration.
  */
-#include <linux/file.h>
-#include <linux/hash.h>
-#include <linux/mutex.h>
-#include <linux/rculist.h>
+#include <linux/rhashtable.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "compat.h"
 #include "files.h"
 #include "item.h"
+#include "notify.h"
 
-static struct rhltable xep_files;
-
-#define XEP_CLOSE_LOCK_BITS	6
-
-/* Serialize closers of one watched file; taken before any ep->mtx. */
-static struct mutex xep_close_locks[1 << XEP_CLOSE_LOCK_BITS];
+static struct rhashtable xep_files;
 
 /*
- * The table grows with the watches and does not shrink back: a program
- * that adds and deletes thousands of watches over and over would otherwise
- * have the table rehashed, by a worker, at every turn, where epoll pays
- * nothing. The buckets left behind cost 8 bytes each, one or two per watch
- * at the highest count seen, until the module unloads.
+ * The table grows with the watched files and does not shrink back: a
+ * program that adds and deletes thousands of watches over and over would
+ * otherwise have the table rehashed, by a worker, at every turn, where
+ * epoll pays nothing. The buckets left behind cost 8 bytes each, one or
+ * two per watched file at the highest count seen, until the module
+ * unloads.
  */
 static const struct rhashtable_params xep_files_params = {
 	.key_len		= sizeof(struct file *),
-	.key_offset		= offsetof(struct xep_item, file),
-	.head_offset		= offsetof(struct xep_item, fnode),
+	.key_offset		= offsetof(struct xep_file, file),
+	.head_offset		= offsetof(struct xep_file, node),
 };
 
-/* Any failure to grow the table is a lack of memory, as far as ADD goes. */
-int xep_files_add(struct xep_item *item)
+/* Under RCU, its list of items as it stands for @file, maybe empty. */
+struct hlist_head *xep_files_watchers(struct file *file)
 {
-	return rhltable_insert(&xep_files, &item->fnode, xep_files_params) ? -ENOMEM : 0;
+	static struct hlist_head none = HLIST_HEAD_INIT;
+	struct xep_file *xf;
+
+	xf = rhashtable_lookup(&xep_files, &file, xep_files_params);
+	return xf ? &xf->items : &none;
 }
 
-void xep_files_del(struct xep_item *item)
+/* A new entry for @item's file, or an ERR_PTR(). May sleep. */
+static struct xep_file *xep_file_new(struct file *file)
 {
-	WARN_ON_ONCE(rhltable_remove(&xep_files, &item->fnode, xep_files_params));
+	struct xep_file *xf;
+
+	xf = kmalloc(sizeof(*xf), GFP_KERNEL_ACCOUNT);
+	if (!xf)
+		return ERR_PTR(-ENOMEM);
+	xf->mark = xep_mark_get(file);
+	if (IS_ERR(xf->mark)) {
+		long err = PTR_ERR(xf->mark);
+
+		kfree(xf);
+		return ERR_PTR(err);
+	}
+	xf->file = file;
+	spin_lock_init(&xf->lock);
+	xf->dead = false;
+	INIT_HLIST_HEAD(&xf->items);
+	return xf;
 }
 
-/* The chain of items watching @file; the caller holds rcu_read_lock(). */
-struct rhlist_head *xep_files_lookup(struct file *file)
+static void xep_file_free(struct xep_file *xf)
 {
-	return rhltable_lookup(&xep_files, &file, xep_files_params);
+	xep_mark_put(xf->mark);
+	kfree_rcu(xf, rcu);
 }
 
-static long xep_files_count(struct file *file)
+/* Out of the table; xf->lock. Its owner then frees it. */
+static void xep_file_kill(struct xep_file *xf)
 {
-	struct rhlist_head *pos, *list;
-	struct xep_item *item;
-	long n = 0;
+	lockdep_assert_held(&xf->lock);
 
-	rcu_read_lock();
-	list = xep_files_lookup(file);
-	rhl_for_each_entry_rcu(item, pos, list, fnode)
-		n++;
-	rcu_read_unlock();
-	return n;
+	xf->dead = true;
+	WARN_ON_ONCE(rhashtable_remove_fast(&xep_files, &xf->node, xep_files_params));
+}
+
+/* Join @xf unless it is dying; true if joined. */
+static bool xep_file_join(struct xep_file *xf, struct xep_item *item)
+{
+	bool joined;
+
+	spin_lock(&xf->lock);
+	joined = !xf->dead;
+	if (joined) {
+		hlist_add_head_rcu(&item->fnode, &xf->items);
+		WRITE_ONCE(item->xf, xf);
+	}
+	spin_unlock(&xf->lock);
+	return joined;
 }
 
 /*
- * Some instance that still watches @file, with a reference, or NULL when
- * none does. An instance whose count already dropped to zero is being
- * released, and its release removes its items itself.
+ * Enter @item, hooked and in its tree, in its file's list, which makes
+ * its file's last close remove it; the caller holds ep->mtx. The file is
+ * open (the caller holds it), so its release cannot run meanwhile.
  */
-static struct xep_instance *xep_files_next_watcher(struct file *file)
+int xep_files_link(struct xep_item *item)
 {
-	struct rhlist_head *pos, *list;
+	struct xep_file *xf, *old;
+
+	lockdep_assert_held(&item->ep->mtx);
+
+	for (;;) {
+		rcu_read_lock();
+		xf = rhashtable_lookup(&xep_files, &item->file, xep_files_params);
+		if (xf && xep_file_join(xf, item)) {
+			rcu_read_unlock();
+			return 0;
+		}
+		rcu_read_unlock();
+		/* None, or a dying one, already out of the table. */
+
+		xf = xep_file_new(item->file);
+		if (IS_ERR(xf))
+			return PTR_ERR(xf);
+		hlist_add_head_rcu(&item->fnode, &xf->items);
+		WRITE_ONCE(item->xf, xf);
+
+		old = rhashtable_lookup_get_insert_fast(&xep_files, &xf->node,
+							xep_files_params);
+		if (!old)
+			return 0;
+
+		/* Another ADD of the same file got in first, or no memory. */
+		WRITE_ONCE(item->xf, NULL);
+		hlist_del_init_rcu(&item->fnode);
+		xep_file_free(xf);
+		if (IS_ERR(old))
+			return -ENOMEM;
+		cond_resched();
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_files_link);
+
+/*
+ * Take @item off its file, unhooked; the caller holds ep->mtx. False if
+ * the file's last close claimed it first: it is then queued on its
+ * instance's released list, and xep_instance_reap() finishes it.
+ */
+bool xep_files_unlink(struct xep_item *item)
+{
+	struct xep_file *xf;
+	bool free = false;
+
+	lockdep_assert_held(&item->ep->mtx);
+
+	/* The release clears item->xf before it may free @xf. */
+	rcu_read_lock();
+	xf = READ_ONCE(item->xf);
+	if (!xf) {
+		rcu_read_unlock();
+		return false;
+	}
+
+	spin_lock(&xf->lock);
+	if (!item->xf) {
+		spin_unlock(&xf->lock);
+		rcu_read_unlock();
+		return false;
+	}
+	xep_item_unhook(item);
+	hlist_del_init_rcu(&item->fnode);
+	WRITE_ONCE(item->xf, NULL);
+	if (hlist_empty(&xf->items) && !xf->dead) {
+		xep_file_kill(xf);
+		free = true;
+	}
+	spin_unlock(&xf->lock);
+	rcu_read_unlock();
+
+	if (free)
+		xep_file_free(xf);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_files_unlink);
+
+/*
+ * Claim the first item of @xf, unhooked and queued on its instance's
+ * released list, and return its instance with a reference; NULL once
+ * none is left. An item still listed has an instance whose release has
+ * not removed it yet, so the instance's count is not zero.
+ */
+static struct xep_instance *xep_file_claim_first(struct xep_file *xf)
+{
 	struct xep_instance *ep = NULL;
 	struct xep_item *item;
 
-	rcu_read_lock();
-	list = xep_files_lookup(file);
-	rhl_for_each_entry_rcu(item, pos, list, fnode) {
-		if (refcount_inc_not_zero(&item->ep->refcount)) {
-			ep = item->ep;
-			break;
-		}
+	spin_lock(&xf->lock);
+	item = hlist_entry_safe(xf->items.first, struct xep_item, fnode);
+	if (item) {
+		xep_item_unhook(item);
+		hlist_del_init_rcu(&item->fnode);
+		WRITE_ONCE(item->xf, NULL);
+		ep = item->ep;
+		xep_instance_get(ep);
+		/* The last touch: a reaper may free it from here on. */
+		llist_add(&item->rellink, &ep->released);
 	}
-	rcu_read_unlock();
+	spin_unlock(&xf->lock);
 	return ep;
 }
 
-/* Remove @ep's registrations of @file; the caller holds ep->mtx. */
-static void xep_files_forget(struct xep_instance *ep, struct file *file)
-{
-	struct rhlist_head *pos, *list;
-	struct xep_item *item, *found;
-
-	lockdep_assert_held(&ep->mtx);
-
-	/* Items of @ep only go under ep->mtx, so each found one stays. */
-	do {
-		found = NULL;
-		rcu_read_lock();
-		list = xep_files_lookup(file);
-		rhl_for_each_entry_rcu(item, pos, list, fnode) {
-			if (item->ep == ep) {
-				found = item;
-				break;
-			}
-		}
-		rcu_read_unlock();
-		if (found)
-			xep_item_remove(ep, found);
-	} while (found);
-}
-
 /*
- * Remove every registration of @file if nothing else holds it, and drop
- * the caller's reference, which is why the count allows one more. The
- * check and the drop are one step for closers of the same file (see the
- * top of this file); the file's release, if the drop is the last
- * reference, runs on the way back to user space, outside the lock.
+ * @file's last reference is gone (notify.c, from __fput()): remove its
+ * registrations from every instance. Must leave nothing that touches the
+ * file, and must not wait for any instance's mtx.
  */
-static void xep_files_release_orphan(struct file *file)
+void xep_files_release(struct file *file)
 {
 	struct xep_instance *ep;
-	struct mutex *lock;	/* serializes closers of @file */
-	long n;
+	struct xep_file *xf;
 
-	/* Not watched: nothing to release, and nothing to serialize. */
-	if (!xep_files_count(file)) {
-		fput(file);
+	rcu_read_lock();
+	xf = rhashtable_lookup(&xep_files, &file, xep_files_params);
+	if (!xf) {
+		rcu_read_unlock();
 		return;
 	}
-
-	lock = &xep_close_locks[hash_ptr(file, XEP_CLOSE_LOCK_BITS)];
-	mutex_lock(lock);
-	n = xep_files_count(file);
-	if (n && file_count(file) == n + 1) {
-		while ((ep = xep_files_next_watcher(file))) {
-			mutex_lock(&ep->mtx);
-			xep_files_forget(ep, file);
-			mutex_unlock(&ep->mtx);
-			xep_instance_put(ep);
-		}
+	spin_lock(&xf->lock);
+	if (xf->dead) {
+		/* Its last item just went, unhooked: nothing is left to do. */
+		spin_unlock(&xf->lock);
+		rcu_read_unlock();
+		return;
 	}
-	fput(file);
-	mutex_unlock(lock);
-}
+	/* Ours now: removers that empty it leave it to us. */
+	xep_file_kill(xf);
+	spin_unlock(&xf->lock);
+	rcu_read_unlock();
 
-/* XEPOLL_IOC_CLOSE: close(2), then forget the file if only xepoll holds it. */
-long xep_files_close(unsigned int fd)
-{
-	struct file *file;
-	int ret;
-
-	file = xep_file_close_fd(fd);
-	if (!file)
-		return -EBADF;
-
-	get_file(file);
-	ret = filp_close(file, current->files);
-	xep_files_release_orphan(file);
-
-	/* close(2) cannot be restarted: the descriptor is gone. */
-	if (unlikely(ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
-		     ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK))
-		ret = -EINTR;
-	return ret;
+	while ((ep = xep_file_claim_first(xf))) {
+		if (mutex_trylock(&ep->mtx)) {
+			xep_instance_reap(ep);
+			mutex_unlock(&ep->mtx);
+		}
+		xep_instance_put(ep);
+		cond_resched();
+	}
+	xep_file_free(xf);
 }
 
 int xep_files_init(void)
 {
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(xep_close_locks); i++)
-		mutex_init(&xep_close_locks[i]);
-	return rhltable_init(&xep_files, &xep_files_params);
+	return rhashtable_init(&xep_files, &xep_files_params);
 }
 
 void xep_files_exit(void)
 {
-	int i;
-
-	rhltable_destroy(&xep_files);
-	for (i = 0; i < ARRAY_SIZE(xep_close_locks); i++)
-		mutex_destroy(&xep_close_locks[i]);
+	rhashtable_destroy(&xep_files);
 }

@@ -35,11 +35,30 @@ void xep_instance_get(struct xep_instance *ep)
 	refcount_inc(&ep->refcount);
 }
 
+/*
+ * Take the items whose file's last close claimed them out of the tree
+ * (files.c). The caller holds ep->mtx, or the last reference.
+ */
+void xep_instance_reap(struct xep_instance *ep)
+{
+	struct xep_item *item, *next;
+	struct llist_node *released;
+
+	if (likely(llist_empty(&ep->released)))
+		return;
+	released = llist_del_all(&ep->released);
+	llist_for_each_entry_safe(item, next, released, rellink)
+		xep_item_reap(ep, item);
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_instance_reap);
+
 void xep_instance_put(struct xep_instance *ep)
 {
 	if (!refcount_dec_and_test(&ep->refcount))
 		return;
 
+	/* A release that could not take ep->mtx left its items to us. */
+	xep_instance_reap(ep);
 	WARN_ON_ONCE(!RB_EMPTY_ROOT(&ep->tree.rb_root));
 	xep_user_put(ep->user);
 	mutex_destroy(&ep->mtx);
@@ -93,23 +112,26 @@ static __poll_t xep_instance_poll(struct file *file, poll_table *pt)
 
 /*
  * The last reference to the instance's file is gone: drop every
- * registration, and with them every charge and every reference to a
- * watched file.
+ * registration, and with them every charge. Items a watched file's last
+ * close has claimed are queued on ep->released by then (files.c), and
+ * the reap after the walk takes them.
  */
 static int xep_instance_release(struct inode *inode, struct file *file)
 {
 	struct xep_instance *ep = file->private_data;
-	struct xep_item *item;
+	struct xep_item *item, *next;
 
 	/* Pollers must let go of our poll_wait queue before it is freed. */
 	if (waitqueue_active(&ep->poll_wait))
 		xep_instance_poll_wake(ep, NULL);
 
 	mutex_lock(&ep->mtx);
-	while ((item = xep_tree_first(ep))) {
+	for (item = xep_tree_first(ep); item; item = next) {
+		next = xep_tree_next(item);
 		xep_item_remove(ep, item);
 		cond_resched();
 	}
+	xep_instance_reap(ep);
 	mutex_unlock(&ep->mtx);
 
 	xep_instance_put(ep);
@@ -151,6 +173,7 @@ struct file *xep_instance_new_file(unsigned int flags)
 	init_waitqueue_head(&ep->wq);
 	init_waitqueue_head(&ep->poll_wait);
 	INIT_LIST_HEAD(&ep->rdllist);
+	init_llist_head(&ep->released);
 	ep->tree = RB_ROOT_CACHED;
 	ep->ovflist = XEP_OVF_INACTIVE;
 	refcount_set(&ep->refcount, 1);

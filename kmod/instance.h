@@ -43,27 +43,42 @@
  * instance's poll_wait queue; under lockdep, xep_instance_poll_wake() tells
  * it the nesting depth of those queue locks.
  *
- * The global table of watched files (files.c) has its own locking
- * (rhashtable, RCU readers); it is written under ep->mtx. XEPOLL_IOC_CLOSE
- * takes one of files.c's close locks (hashed by file) outside any ep->mtx.
+ * Two locks sit beside that order rather than in it:
+ *
+ *   xf->lock     per watched file (files.c); a spinlock, guarding the
+ *                file's list of items in every instance. Taken under
+ *                ep->mtx by ADD and removal, and with no mtx by the
+ *                file's last close; the wait-queue locks of the file
+ *                (unhooking) and ep->lock nest inside it.
+ *   xep_mark_mutex global (notify.c); only around the creation and the
+ *                destruction of an inode's fsnotify mark, taken inside
+ *                ep->mtx, for bounded work.
+ *
+ * The global table of watched files itself is an rhashtable with RCU
+ * readers (files.c, nest.c).
  *
  * Lifetimes
  * ---------
  *
  * An instance lives while its file does (dup, fork and SCM_RIGHTS all
  * share the file) and while a caller holds a reference taken with
- * xep_instance_get(); files.c takes one to release orphaned registrations
- * without holding the file.
+ * xep_instance_get(); the release of a watched file takes one for each
+ * instance it visits.
  *
- * An item holds a reference to the file it watches, taken at ADD and
- * dropped when the item goes (DEL, release of the instance, or release of
- * an orphaned file by files.c). A module cannot use the VFS's
- * eventpoll_release() hook, which lets epoll unhook itself when the last
- * reference to a watched file goes; holding the reference is what makes
- * it safe to keep a callback on the file's wait queue. So closing the last
- * descriptor of a watched file does not release it by itself; see
- * XEPOLL_IOC_CLOSE in the uapi header and files.c for how the file is
- * released as epoll would release it.
+ * An item holds no reference to the file it watches, so nothing xepoll
+ * keeps can hold a file open, form a cycle of references or outlive the
+ * file. It lives from ADD until DEL, the release of its instance, or its
+ * file's last close, whichever comes first; the last is what epoll's
+ * eventpoll_release() does, and notify.c learns of it from fsnotify, in
+ * __fput() before the file's ->release(). The release then claims each
+ * of the file's items, unhooks it and queues it on its instance's
+ * released list (files.c tells the rules of that race), without waiting
+ * for ep->mtx: xep_instance_reap() takes such items out of the tree at
+ * the next chance, under ep->mtx, or when the instance goes. Until then
+ * an item may sit in the tree with its file gone: every walk of the tree
+ * that uses item->file takes a reference with xep_item_fget() first (and
+ * finds none), and lookups by (file, fd) reap first, since a new file may
+ * reuse a gone one's address.
  *
  * A file may free a wait queue while an item is still hooked on it (it
  * wakes the queue with POLLFREE first, e.g. signalfd when its sighand
@@ -77,16 +92,17 @@
 
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
-#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
 struct xep_user;
 struct xep_item;
+struct xep_file;
 
 /* ep->ovflist when no event transfer is under way. */
 #define XEP_OVF_INACTIVE	((struct xep_item *)-1L)
@@ -121,15 +137,21 @@ struct xep_pwq {
  * @ovf_next:	link on ep->ovflist, XEP_OVF_INACTIVE when not on it
  *		(ep->lock)
  * @ep:		the instance (immutable)
- * @file:	the watched file; the item holds a reference (immutable)
+ * @file:	the watched file, with no reference: a key, and a file to
+ *		use only through xep_item_fget() (immutable)
  * @fd:		the descriptor it was added under (immutable)
  * @events:	events of interest and the EPOLLET/ONESHOT/EXCLUSIVE/WAKEUP
  *		bits; written under ep->mtx, read by the callback under
  *		ep->lock (see xep_ctl_modify() for the barrier)
  * @data:	the caller's data (ep->mtx)
  * @pwq:	the first hook, embedded
- * @pwqlist:	all hooks, starting with @pwq when it is in use (ep->mtx)
- * @fnode:	entry in the global table of watched files (files.c)
+ * @pwqlist:	all hooks, starting with @pwq when it is in use (ep->mtx
+ *		while ADD hooks it; then owned by whoever claims the item,
+ *		under xf->lock)
+ * @xf:		its file's entry in the files table; NULL before ADD enters
+ *		it and once it is claimed (xf->lock; read locklessly)
+ * @fnode:	link on xf->items (xf->lock; RCU readers)
+ * @rellink:	link on ep->released once its file's last close claimed it
  */
 struct xep_item {
 	union {
@@ -144,7 +166,9 @@ struct xep_item {
 	__poll_t events;
 	u64 data;
 	struct xep_pwq *pwqlist;
-	struct rhlist_head fnode;
+	struct xep_file *xf;
+	struct hlist_node fnode;
+	struct llist_node rellink;
 	struct xep_pwq pwq;
 };
 
@@ -154,6 +178,8 @@ struct xep_item {
  * @lock:	see Locking above
  * @tree:	the interest list (ep->mtx)
  * @rdllist:	items with events to report, oldest first (ep->lock)
+ * @released:	items whose file's last close claimed them, to be taken
+ *		out of the tree (lockless pushes; emptied under ep->mtx)
  * @ovflist:	items made ready during an event transfer, newest first,
  *		or XEP_OVF_INACTIVE outside transfers (ep->lock)
  * @wq:		tasks waiting in XEPOLL_IOC_WAIT (ep->lock)
@@ -163,7 +189,8 @@ struct xep_item {
  *		(poll_wait's lock)
  * @file:	the instance's file (immutable)
  * @user:	the user charged for its watches (immutable)
- * @refcount:	the file's reference and temporary holders'
+ * @refcount:	the file's reference and temporary holders' (a file's
+ *		release among them)
  * @loop_gen:	generation of the last loop check that visited it
  *		(xep_nest_mutex)
  * @loop_depth:	depth found by that visit (xep_nest_mutex)
@@ -174,6 +201,7 @@ struct xep_instance {
 	spinlock_t lock;		/* see Locking above */
 	struct rb_root_cached tree;
 	struct list_head rdllist;
+	struct llist_head released;
 	struct xep_item *ovflist;
 	wait_queue_head_t wq;
 	wait_queue_head_t poll_wait;
@@ -191,6 +219,7 @@ struct file *xep_instance_new_file(unsigned int flags);
 bool xep_file_is_instance(const struct file *file);
 void xep_instance_get(struct xep_instance *ep);
 void xep_instance_put(struct xep_instance *ep);
+void xep_instance_reap(struct xep_instance *ep);
 __poll_t xep_instance_poll_nested(struct file *file, poll_table *pt, int depth);
 void xep_instance_poll_wake(struct xep_instance *ep, struct xep_item *from);
 

@@ -10,13 +10,13 @@
  * larger (newer) one accepted only if the part this module does not know
  * is zero (E2BIG otherwise).
  */
+#include <linux/file.h>
 #include <linux/uaccess.h>
 
 #include <linux/xepoll.h>
 
 #include "compat.h"
 #include "ctl.h"
-#include "files.h"
 #include "instance.h"
 #include "ioctl.h"
 #include "submit.h"
@@ -95,11 +95,28 @@ static long xep_ioc_create(struct file *file, unsigned long arg, size_t usize)
 	return xep_instance_create(create.flags);
 }
 
+/*
+ * XEPOLL_IOC_CLOSE, deprecated: close(2) of the descriptor @arg, for
+ * binaries built when it also released the file's registrations. The
+ * file's last close does that now, however the file goes (files.c).
+ */
 static long xep_ioc_close(struct file *file, unsigned long arg, size_t usize)
 {
+	struct file *closed;
+	int ret;
+
 	if (arg > INT_MAX)
 		return -EBADF;
-	return xep_files_close(arg);
+	closed = xep_file_close_fd(arg);
+	if (!closed)
+		return -EBADF;
+	ret = filp_close(closed, current->files);
+
+	/* close(2) cannot be restarted: the descriptor is gone. */
+	if (unlikely(ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
+		     ret == -ERESTARTNOHAND || ret == -ERESTART_RESTARTBLOCK))
+		ret = -EINTR;
+	return ret;
 }
 
 static long xep_ioc_ctl(struct file *file, unsigned long arg, size_t usize)

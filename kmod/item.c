@@ -2,14 +2,24 @@
 /*
  * The life of one registration.
  *
- * xep_item_insert() charges the owner, takes a reference to the file,
- * enters the item in the interest tree and the files table, then calls
- * the file's ->poll() with a queueing function that hooks the item on each
- * wait queue the file names, and queues the item as ready if the file
- * already is. xep_item_remove() undoes all of that, in reverse. Both run
- * under ep->mtx (see instance.h).
+ * xep_item_insert() charges the owner, enters the item in the interest
+ * tree, calls the file's ->poll() with a queueing function that hooks the
+ * item on each wait queue the file names, and last enters it in the
+ * files table (files.c), whose entry makes the file's last close remove
+ * it; it queues the item as ready if the file already is.
+ * xep_item_remove() undoes all of that, in reverse, unless the file's
+ * last close got to the item first (files.c), and then leaves it to
+ * xep_instance_reap(). Both run under ep->mtx (see instance.h).
+ *
+ * No reference to the file is held. While the item is in the files table
+ * its file is open or in the middle of its last close, whose release
+ * waits for no one; so code that uses the file without holding it (a
+ * poll during a wait, fdinfo, the loop checks) takes a reference first
+ * with xep_item_fget(), which fails once the file's last close has
+ * begun.
  */
 #include <linux/file.h>
+#include <linux/llist.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 
@@ -70,9 +80,10 @@ static void xep_queue_proc(struct file *file, wait_queue_head_t *whead,
  * Take the item off every wait queue. remove_wait_queue() takes the
  * queue's lock, so no callback is running on the item once this returns.
  * A queue already gone (POLLFREE) left pwq->whead NULL behind; its memory
- * is RCU-freed, hence the read-side section.
+ * is RCU-freed, hence the read-side section. The caller owns the item's
+ * file side (files.c), and may hold a spinlock.
  */
-static void xep_item_unhook(struct xep_item *item)
+void xep_item_unhook(struct xep_item *item)
 {
 	struct xep_pwq *pwq;
 
@@ -115,27 +126,21 @@ int xep_item_insert(struct xep_instance *ep, struct file *file, int fd,
 	INIT_LIST_HEAD(&item->rdllink);
 	item->ovf_next = XEP_OVF_INACTIVE;
 	item->ep = ep;
-	item->file = get_file(file);
+	item->file = file;
 	item->fd = fd;
 	item->events = events;
 	item->data = data;
-
-	ret = xep_files_add(item);
-	if (ret) {
-		fput(file);
-		kmem_cache_free(xep_item_cache, item);
-		xep_user_uncharge(ep->user);
-		return ret;
-	}
 	xep_tree_insert(ep, item);
 
 	/* From here on, the file's wake-ups may reach the item. */
 	epq.item = item;
 	init_poll_funcptr(&epq.pt, xep_queue_proc);
-	revents = xep_item_poll(item, &epq.pt, 1);
-	if (unlikely(!epq.item)) {
-		xep_item_remove(ep, item);
-		return -ENOMEM;
+	revents = xep_item_poll_file(item, file, &epq.pt, 1);
+	ret = epq.item ? xep_files_link(item) : -ENOMEM;
+	if (unlikely(ret)) {
+		xep_item_unhook(item);
+		xep_item_reap(ep, item);
+		return ret;
 	}
 
 	if (revents)
@@ -169,6 +174,29 @@ void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
 EXPORT_SYMBOL_IF_KUNIT(xep_item_modify);
 
 /*
+ * A reference to @item's file, or NULL once the file's last close has
+ * begun (or before ADD entered the item in the files table). As
+ * get_file_rcu() does, the item is looked at again after the count is
+ * taken: a file freed meanwhile may be reused at once (its cache is
+ * SLAB_TYPESAFE_BY_RCU), but its release cleared item->xf before that.
+ */
+struct file *xep_item_fget(struct xep_item *item)
+{
+	struct file *file = NULL;
+
+	rcu_read_lock();
+	if (READ_ONCE(item->xf) && xep_file_tryget(item->file)) {
+		file = item->file;
+		if (unlikely(!READ_ONCE(item->xf))) {
+			fput(file);
+			file = NULL;
+		}
+	}
+	rcu_read_unlock();
+	return file;
+}
+
+/*
  * Items are freed after a grace period, for the files table's RCU readers.
  * call_rcu() rather than kfree_rcu(): rcu_barrier() at unload waits for
  * these callbacks, but not for kfree_rcu()'s batches, which could still
@@ -179,18 +207,29 @@ static void xep_item_free_rcu(struct rcu_head *head)
 	kmem_cache_free(xep_item_cache, container_of(head, struct xep_item, rcu));
 }
 
-void xep_item_remove(struct xep_instance *ep, struct xep_item *item)
+/*
+ * The instance's side of removing @item, whose file side is done: off the
+ * ready list and the tree, uncharged, freed. The caller holds ep->mtx, or
+ * the last reference to the instance.
+ */
+void xep_item_reap(struct xep_instance *ep, struct xep_item *item)
+{
+	xep_ready_unqueue(ep, item);
+	xep_tree_erase(ep, item);
+	xep_user_uncharge(ep->user);
+	/* rbn shares its memory with rcu: it is out of the tree now. */
+	call_rcu(&item->rcu, xep_item_free_rcu);
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_item_reap);
+
+bool xep_item_remove(struct xep_instance *ep, struct xep_item *item)
 {
 	lockdep_assert_held(&ep->mtx);
 
-	xep_item_unhook(item);
-	xep_ready_unqueue(ep, item);
-	xep_tree_erase(ep, item);
-	xep_files_del(item);
-	xep_user_uncharge(ep->user);
-	fput(item->file);
-	/* rbn shares its memory with rcu: it is out of the tree now. */
-	call_rcu(&item->rcu, xep_item_free_rcu);
+	if (!xep_files_unlink(item))
+		return false;
+	xep_item_reap(ep, item);
+	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_item_remove);
 

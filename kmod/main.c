@@ -17,6 +17,7 @@
 #include "device.h"
 #include "files.h"
 #include "item.h"
+#include "notify.h"
 #include "sysfs.h"
 #include "user.h"
 
@@ -36,9 +37,12 @@ static int __init xepoll_init(void)
 	ret = xep_files_init();
 	if (ret)
 		goto err_item;
-	ret = xep_sysfs_init();
+	ret = xep_notify_init();
 	if (ret)
 		goto err_files;
+	ret = xep_sysfs_init();
+	if (ret)
+		goto err_notify;
 	ret = xep_device_init();
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", XEPOLL_DEVICE_NAME, ret);
@@ -51,6 +55,8 @@ static int __init xepoll_init(void)
 
 err_sysfs:
 	xep_sysfs_exit();
+err_notify:
+	xep_notify_exit();
 err_files:
 	xep_files_exit();
 err_item:
@@ -64,6 +70,7 @@ static void __exit xepoll_exit(void)
 {
 	xep_device_exit();
 	xep_sysfs_exit();
+	xep_notify_exit();
 	xep_files_exit();
 	xep_item_exit();
 	xep_user_exit();

@@ -40,6 +40,7 @@
 
 #include "compat.h"
 #include "files.h"
+#include "item.h"
 #include "nest.h"
 #include "tree.h"
 
@@ -61,14 +62,19 @@ struct xep_nest_file {
 	struct file *file;
 };
 
-/* Remember @file for the path check; it is held until xep_nest_end(). */
+/*
+ * Remember @file for the path check, with the caller's reference, which
+ * is dropped in any case: at xep_nest_end(), or now on failure.
+ */
 static int xep_nest_add_file(struct xep_nest *nest, struct file *file)
 {
 	struct xep_nest_file *nf = kmalloc(sizeof(*nf), GFP_KERNEL);
 
-	if (!nf)
+	if (!nf) {
+		fput(file);
 		return -ENOMEM;
-	nf->file = get_file(file);
+	}
+	nf->file = file;
 	list_add_tail(&nf->link, &nest->files);
 	return 0;
 }
@@ -90,17 +96,23 @@ static int xep_depth_down(struct xep_nest *nest, struct xep_instance *ep,
 	ep->loop_gen = xep_loop_gen;
 	for (item = xep_tree_first(ep); item; item = xep_tree_next(item)) {
 		struct xep_instance *child;
+		struct file *file;
 
-		if (!xep_file_is_instance(item->file)) {
-			if (xep_nest_add_file(nest, item->file)) {
+		/* None once its last close began: it links nothing. */
+		file = xep_item_fget(item);
+		if (!file)
+			continue;
+		if (!xep_file_is_instance(file)) {
+			if (xep_nest_add_file(nest, file)) {
 				result = -ENOMEM;
 				break;
 			}
 			continue;
 		}
-		child = item->file->private_data;
+		child = file->private_data;
 		sub = child == into || depth > XEP_MAX_NESTS ? XEP_MAX_NESTS :
 		      xep_depth_down(nest, child, into, depth + 1);
+		fput(file);
 		if (sub < 0) {
 			result = sub;
 			break;
@@ -117,7 +129,6 @@ static int xep_depth_down(struct xep_nest *nest, struct xep_instance *ep,
 /* Depth above @ep: how many instances watch it, transitively. */
 static int xep_depth_up(struct xep_instance *ep, int depth)
 {
-	struct rhlist_head *pos, *list;
 	struct xep_item *item;
 	int result = 0;
 
@@ -126,8 +137,7 @@ static int xep_depth_up(struct xep_instance *ep, int depth)
 	if (depth > XEP_MAX_NESTS)
 		return XEP_MAX_NESTS + 1;
 
-	list = xep_files_lookup(ep->file);
-	rhl_for_each_entry_rcu(item, pos, list, fnode)
+	xep_for_each_watcher(item, ep->file)
 		result = max(result, xep_depth_up(item->ep, depth + 1) + 1);
 	ep->loop_gen = xep_loop_gen;
 	ep->loop_depth = result;
@@ -140,7 +150,7 @@ static bool xep_nest_is_watched(struct xep_instance *ep)
 	bool watched;
 
 	rcu_read_lock();
-	watched = xep_files_lookup(ep->file);
+	watched = !hlist_empty(xep_files_watchers(ep->file));
 	rcu_read_unlock();
 	return watched;
 }
@@ -199,7 +209,7 @@ int xep_nest_check(struct xep_nest *nest, struct xep_instance *ep,
 
 	if (xep_file_is_instance(tfile))
 		return xep_nest_check_instance(nest, ep, tfile->private_data);
-	return xep_nest_add_file(nest, tfile);
+	return xep_nest_add_file(nest, get_file(tfile));
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_nest_check);
 
@@ -215,18 +225,16 @@ static bool xep_path_count_inc(int depth)
 /* Count the paths up from @file; false if too many or too long. */
 static bool xep_paths_up(struct file *file, int depth)
 {
-	struct rhlist_head *pos, *list;
 	struct xep_item *item;
 
 	if (depth > XEP_MAX_NESTS)
 		return false;
 
-	list = xep_files_lookup(file);
-	rhl_for_each_entry_rcu(item, pos, list, fnode) {
+	xep_for_each_watcher(item, file) {
 		struct file *up = item->ep->file;
 		bool ok;
 
-		if (xep_files_lookup(up))
+		if (!hlist_empty(xep_files_watchers(up)))
 			ok = xep_paths_up(up, depth + 1);
 		else
 			ok = xep_path_count_inc(depth);

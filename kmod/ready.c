@@ -25,6 +25,7 @@
  * wake-up; a one-shot one is disarmed (its mask keeps only
  * XEP_PRIVATE_BITS) until MOD re-arms it.
  */
+#include <linux/file.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
@@ -138,20 +139,37 @@ out_unlock:
 }
 
 /*
- * The events @item's file has that the item asks for. An instance is
- * polled at the nesting depth it sits at, for lockdep.
+ * The events @file, @item's file, has that the item asks for. An instance
+ * is polled at the nesting depth it sits at, for lockdep.
  */
-__poll_t xep_item_poll(struct xep_item *item, poll_table *pt, int depth)
+__poll_t xep_item_poll_file(struct xep_item *item, struct file *file,
+			    poll_table *pt, int depth)
 {
 	__poll_t events = READ_ONCE(item->events);
 	__poll_t res;
 
 	pt->_key = events;
-	if (xep_file_is_instance(item->file))
-		res = xep_instance_poll_nested(item->file, pt, depth);
+	if (xep_file_is_instance(file))
+		res = xep_instance_poll_nested(file, pt, depth);
 	else
-		res = vfs_poll(item->file, pt);
+		res = vfs_poll(file, pt);
 	return res & events;
+}
+
+/*
+ * The same for an item whose file the caller does not hold: none once the
+ * file's last close has begun, as epoll's ep_item_poll() reports none.
+ */
+__poll_t xep_item_poll(struct xep_item *item, poll_table *pt, int depth)
+{
+	struct file *file = xep_item_fget(item);
+	__poll_t res;
+
+	if (!file)
+		return 0;
+	res = xep_item_poll_file(item, file, pt, depth);
+	fput(file);
+	return res;
 }
 
 /* Queue a ready @item (ADD, MOD) and wake a waiter and the pollers. */
@@ -275,6 +293,7 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 	init_poll_funcptr(&pt, NULL);
 
 	mutex_lock(&ep->mtx);
+	xep_instance_reap(ep);
 	xep_scan_start(ep, &batch);
 
 	list_for_each_entry_safe(item, tmp, &batch, rdllink) {

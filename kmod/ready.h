@@ -10,6 +10,8 @@
 
 int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 		      void *key);
+__poll_t xep_item_poll_file(struct xep_item *item, struct file *file,
+			    poll_table *pt, int depth);
 __poll_t xep_item_poll(struct xep_item *item, poll_table *pt, int depth);
 
 void xep_ready_queue(struct xep_instance *ep, struct xep_item *item);

@@ -22,7 +22,9 @@
 #include <linux/cred.h>
 
 #include "compat.h"
+#include "files.h"
 #include "instance.h"
+#include "notify.h"
 #include "user.h"
 
 /**
@@ -40,11 +42,18 @@ struct xep_user {
 };
 
 /*
- * The memory one watch costs: its struct xep_item, which embeds the hook
- * on the watched file's wait queue that nearly every file needs. epoll's
- * EP_ITEM_COST counts the same for its own structures.
+ * The most memory one watch costs: its struct xep_item, which embeds the
+ * hook on the watched file's wait queue that nearly every file needs;
+ * when it is the first watch of its file, the file's struct xep_file
+ * (files.c); and when that is the first watched file of its inode, the
+ * inode's fsnotify mark (notify.c) and the connector fsnotify hangs it
+ * on. A watch of an eventfd while other eventfds are watched costs only
+ * the item; a watch of a new socket costs all four. epoll's EP_ITEM_COST
+ * counts its own structures likewise.
  */
-#define XEP_WATCH_COST	sizeof(struct xep_item)
+#define XEP_WATCH_COST	(sizeof(struct xep_item) + sizeof(struct xep_file) + \
+			 sizeof(struct xep_mark) + \
+			 sizeof(struct fsnotify_mark_connector))
 
 /*
  * Set at load time (module parameter); negative means "compute the
