@@ -8,16 +8,12 @@
  * interposer (tools/preload). The library keeps no state of its own: an
  * instance is its file descriptor, as with epoll.
  *
- * xepoll_close() has no epoll counterpart; neither have the calls after
- * it, which go beyond epoll (batches, minimum-batch waits, deadlines,
- * changes by data).
+ * The calls after xepoll_close() have no epoll counterpart: they go beyond
+ * epoll (batches, minimum-batch waits, deadlines, changes by data).
  *
- * About xepoll_close(): xepoll holds a reference to every file
- * it watches (a module cannot hook the release of a file, as epoll does),
- * so close(2) of the last descriptor of a watched file leaves the file open
- * until its registrations go. xepoll_close() closes the descriptor and
- * drops those registrations when nothing else holds the file, which is what
- * close(2) does to an epoll registration. See Documentation/userspace-api.rst.
+ * Close watched descriptors with close(2): as with epoll, a watched file's
+ * registrations go at its last close, however it comes. See
+ * Documentation/userspace-api.rst.
  */
 #ifndef XEPOLL_H
 #define XEPOLL_H
@@ -51,10 +47,8 @@ int xepoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 		  const struct timespec *timeout, const sigset_t *sigmask);
 
 /*
- * close(2) of @fd, through the xepoll instance @epfd (any instance will do):
- * if no descriptor refers to @fd's file any more, its registrations in every
- * instance are removed and the file is released at once, as with epoll.
- * Returns close(2)'s result and errno.
+ * Deprecated: close(2) of @fd, nothing more; @epfd is ignored. Kept for
+ * source and binary compatibility (XEPOLL_1.0); call close(2) instead.
  */
 int xepoll_close(int epfd, int fd);
 

@@ -86,6 +86,10 @@ struct xepoll_create {
  * with EPOLLEXCLUSIVE. XEPOLL_CTL_EVENT_ADDR cannot be combined with it.
  * This reaches a registration whose descriptor was closed while a dup kept
  * the file open, which epoll_ctl() cannot name any more.
+ *
+ * ADD of a file that sends no close notification (FMODE_NONOTIFY, such as
+ * a fanotify event descriptor) fails with EPERM, where epoll_ctl() accepts
+ * it: xepoll learns of a watched file's last close from that notification.
  */
 struct xepoll_ctl {
 	__u32 op;
@@ -272,13 +276,12 @@ struct xepoll_submit {
  *
  * On /dev/xepoll or on an instance descriptor:
  *
- * XEPOLL_IOC_CLOSE (argument: a file descriptor) closes that descriptor as
- * close(2) does, with close(2)'s errors. xepoll holds a reference to each
- * file it watches, so closing a watched descriptor does not by itself
- * release the file; this ioctl then also removes the file's registrations
- * from every instance if nothing but those registrations still holds the
- * file, so that the file is released at once, as it is with epoll. The
- * LD_PRELOAD interposer routes close() here.
+ * XEPOLL_IOC_CLOSE (argument: a file descriptor) is deprecated: it closes
+ * that descriptor exactly as close(2) does, with close(2)'s errors, and
+ * does nothing else. It is kept, with its number, for binaries built
+ * against it; new code calls close(2). xepoll holds no reference to the
+ * files it watches: a watched file's registrations are removed from every
+ * instance at the file's last close, however that comes, as epoll's are.
  *
  * On an instance descriptor:
  *
