@@ -10,8 +10,10 @@
 #   memcached, a libevent program, with busybox nc
 #
 # Closing is checked through the programs too: after QUIT, or CLIENT KILL
-# from another client, the server closes the connection and the client must
-# see EOF at once, not when its own input ends.
+# from another client, the server closes the connection with its C
+# library's close(), which the interposer does not see, and the client must
+# see EOF at once, not when its own input ends: the kernel releases the
+# watched socket at its last close, as with epoll.
 #
 # Output is TAP. Runs as root or as an unprivileged user (busybox sh).
 
@@ -288,7 +290,7 @@ else
 	rc=$?
 	sed 's/^/# /' "$work/nodev.log"
 	check "no device: abort with a message" \
-		[ $rc -ne 0 -a -n "$(grep 'cannot open /dev/xepoll' "$work/nodev.log")" ]
+		[ $rc -ne 0 -a -n "$(grep 'cannot create an instance on /dev/xepoll' "$work/nodev.log")" ]
 	unshare -m sh -c "mount -t tmpfs none /dev &&
 		exec env XEPOLL_PRELOAD_FALLBACK=1 LD_PRELOAD=$PRELOAD \
 			memcached -u root -l 127.0.0.1 -p $port" \
