@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 	}
 	printf("%d connections, %d rounds: every reply was right\n", conns, rounds);
 	for (int i = 0; i < conns; i++)
-		xepoll_close(epfd, fds[i]);
+		close(fds[i]);
 	close(epfd);
 	return 0;
 }

@@ -7,9 +7,9 @@
  * Listens on 127.0.0.1:PORT and sends back whatever each client sends. With
  * CONNECTIONS, it exits once that many connections have come and gone.
  *
- * It is an epoll program with xepoll_ in front of each epoll call, and one
- * difference: a watched socket is closed with xepoll_close(), which closes
- * it as close() does and also drops its registration, as epoll would.
+ * It is an epoll program with xepoll_ in front of each epoll call, and
+ * nothing else changed: a watched socket is closed with close(), which
+ * drops its registration at the socket's last close, as with epoll.
  * Build it with: cc echo-server.c $(pkg-config --cflags --libs libxepoll)
  */
 #include <arpa/inet.h>
@@ -88,8 +88,8 @@ int main(int argc, char **argv)
 			if (len < 0 && errno == EAGAIN)
 				continue;
 			/* The client is gone: close, and forget it. */
-			if (xepoll_close(epfd, fd))
-				warn("xepoll_close");
+			if (close(fd))
+				warn("close");
 			if (to_serve > 0)
 				to_serve--;
 		}
