@@ -54,16 +54,21 @@ static inline struct file *xep_file_close_fd(unsigned int fd)
 /*
  * Whether the kernel announces @file's last close through fsnotify
  * (fsnotify_close() in __fput()), which is how xepoll learns that a
- * watched file is gone (notify.c): ADD refuses any other file with EPERM,
- * since watching it would mean pinning it. The one place that decides,
- * so that a kernel that changes the rule needs one change here.
+ * watched file is gone (notify.c). The one place that decides, so that a
+ * kernel that changes the rule needs one change here.
  *
  * fsnotify_file() skips FMODE_PATH files (which cannot be polled anyway)
- * and those fanotify opens itself, including its group's own descriptor:
- * FMODE_NONOTIFY on 6.1; on 6.12, which grew FMODE_NONOTIFY_PERM, the
- * combination FMODE_FSNOTIFY_NONE() tests. Mainline since 6.14 also sets
- * FMODE_NONOTIFY on every pseudo file but pipes and sockets
- * (alloc_file_pseudo()): eventfd, timerfd and the like, and instances.
+ * and FMODE_NONOTIFY ones: on 6.1 every /dev/ptmx master ("a shared
+ * resource", ptmx_open()), and on both kernels the descriptors fanotify
+ * opens itself, its group's own among them. 6.12 grew
+ * FMODE_NONOTIFY_PERM, and FMODE_FSNOTIFY_NONE() tests the combination
+ * that means "no event at all"; a 6.12 ptmx master has both bits and is
+ * announced. A registration of a file that is not announced holds a
+ * reference to it instead, within the owner's RLIMIT_NOFILE (item.c):
+ * none of these files can hold a reference to another file, so no cycle
+ * can form. Mainline since 6.14 also sets FMODE_NONOTIFY on every pseudo
+ * file but pipes and sockets (alloc_file_pseudo()), io_uring's among
+ * them, which can: a port to it must refuse those here.
  */
 static inline bool xep_file_close_notified(const struct file *file)
 {

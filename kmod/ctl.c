@@ -186,9 +186,6 @@ static long xep_ctl_by_fd(struct xep_ctl_run *run, const struct xepoll_ctl *ctl)
 	ret = -EPERM;
 	if (!file_can_poll(tfile))
 		goto out_fput;
-	/* Only ADD: a file whose last close nobody hears of cannot be watched. */
-	if (ctl->op == XEPOLL_CTL_ADD && !xep_file_close_notified(tfile))
-		goto out_fput;
 
 	if (has_event)
 		events = xep_ctl_wakeup_bit(events);

@@ -57,8 +57,10 @@
 #include "files.h"
 #include "item.h"
 #include "notify.h"
+#include "stats.h"
 
 static struct rhashtable xep_files;
+static struct kmem_cache *xep_file_cache __ro_after_init;
 
 /*
  * The table grows with the watched files and does not shrink back: a
@@ -89,14 +91,15 @@ static struct xep_file *xep_file_new(struct file *file)
 {
 	struct xep_file *xf;
 
-	xf = kmalloc(sizeof(*xf), GFP_KERNEL_ACCOUNT);
+	xf = kmem_cache_alloc(xep_file_cache, GFP_KERNEL);
 	if (!xf)
 		return ERR_PTR(-ENOMEM);
-	xf->mark = xep_mark_get(file);
+	/* A file whose close is not announced is pinned instead (item.c). */
+	xf->mark = xep_file_close_notified(file) ? xep_mark_get(file) : NULL;
 	if (IS_ERR(xf->mark)) {
 		long err = PTR_ERR(xf->mark);
 
-		kfree(xf);
+		kmem_cache_free(xep_file_cache, xf);
 		return ERR_PTR(err);
 	}
 	xf->file = file;
@@ -106,10 +109,17 @@ static struct xep_file *xep_file_new(struct file *file)
 	return xf;
 }
 
+/* As items are (item.c): call_rcu(), which rcu_barrier() waits for. */
+static void xep_file_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(xep_file_cache, container_of(head, struct xep_file, rcu));
+}
+
 static void xep_file_free(struct xep_file *xf)
 {
-	xep_mark_put(xf->mark);
-	kfree_rcu(xf, rcu);
+	if (xf->mark)
+		xep_mark_put(xf->mark);
+	call_rcu(&xf->rcu, xep_file_free_rcu);
 }
 
 /* Out of the table; xf->lock. Its owner then frees it. */
@@ -240,6 +250,7 @@ static struct xep_instance *xep_file_claim_first(struct xep_file *xf)
 		WRITE_ONCE(item->xf, NULL);
 		ep = item->ep;
 		xep_instance_get(ep);
+		xep_stat_add(releases, 1);
 		/* The last touch: a reaper may free it from here on. */
 		llist_add(&item->rellink, &ep->released);
 	}
@@ -288,10 +299,21 @@ void xep_files_release(struct file *file)
 
 int xep_files_init(void)
 {
-	return rhashtable_init(&xep_files, &xep_files_params);
+	int ret;
+
+	xep_file_cache = KMEM_CACHE(xep_file, SLAB_ACCOUNT);
+	if (!xep_file_cache)
+		return -ENOMEM;
+	ret = rhashtable_init(&xep_files, &xep_files_params);
+	if (ret)
+		kmem_cache_destroy(xep_file_cache);
+	return ret;
 }
 
 void xep_files_exit(void)
 {
 	rhashtable_destroy(&xep_files);
+	/* Entries freed by call_rcu() must be gone before their cache. */
+	rcu_barrier();
+	kmem_cache_destroy(xep_file_cache);
 }

@@ -23,7 +23,8 @@
  * @lock:	guards @items, @dead and the items' @xf
  * @dead:	out of xep_files; no item may join (@lock)
  * @items:	its items, any instance, by item->fnode (@lock; RCU readers)
- * @mark:	a use of the fsnotify mark on its inode (notify.c)
+ * @mark:	a use of the fsnotify mark on its inode (notify.c), or NULL
+ *		for a file whose last close is not announced (compat.h)
  * @rcu:	frees it after the table's RCU readers
  */
 struct xep_file {

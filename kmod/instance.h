@@ -67,8 +67,11 @@
  *
  * An item holds no reference to the file it watches, so nothing xepoll
  * keeps can hold a file open, form a cycle of references or outlive the
- * file. It lives from ADD until DEL, the release of its instance, or its
- * file's last close, whichever comes first; the last is what epoll's
+ * file; the one exception is a file whose last close the kernel does not
+ * announce (compat.h), which its items hold open, as many such files per
+ * user as its RLIMIT_NOFILE allows. An item lives from ADD until DEL,
+ * the release of its instance, or its file's last close, whichever
+ * comes first; the last is what epoll's
  * eventpoll_release() does, and notify.c learns of it from fsnotify, in
  * __fput() before the file's ->release(). The release then claims each
  * of the file's items, unhooks it and queues it on its instance's
@@ -148,6 +151,8 @@ struct xep_pwq {
  * @pwqlist:	all hooks, starting with @pwq when it is in use (ep->mtx
  *		while ADD hooks it; then owned by whoever claims the item,
  *		under xf->lock)
+ * @pinned:	holds a reference to @file, whose last close is not
+ *		announced (compat.h); charged to the user's pins (immutable)
  * @xf:		its file's entry in the files table; NULL before ADD enters
  *		it and once it is claimed (xf->lock; read locklessly)
  * @fnode:	link on xf->items (xf->lock; RCU readers)
@@ -165,6 +170,7 @@ struct xep_item {
 	int fd;
 	__poll_t events;
 	u64 data;
+	bool pinned;
 	struct xep_pwq *pwqlist;
 	struct xep_file *xf;
 	struct hlist_node fnode;

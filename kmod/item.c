@@ -11,9 +11,10 @@
  * last close got to the item first (files.c), and then leaves it to
  * xep_instance_reap(). Both run under ep->mtx (see instance.h).
  *
- * No reference to the file is held. While the item is in the files table
- * its file is open or in the middle of its last close, whose release
- * waits for no one; so code that uses the file without holding it (a
+ * No reference to the file is held (but for the files of compat.h's
+ * xep_file_close_notified(), which it pins). While the item is in the
+ * files table its file is open or in the middle of its last close, whose
+ * release waits for no one; so code that uses the file without holding it (a
  * poll during a wait, fdinfo, the loop checks) takes a reference first
  * with xep_item_fget(), which fails once the file's last close has
  * begun.
@@ -123,6 +124,16 @@ int xep_item_insert(struct xep_instance *ep, struct file *file, int fd,
 		xep_user_uncharge(ep->user);
 		return -ENOMEM;
 	}
+	if (unlikely(!xep_file_close_notified(file))) {
+		ret = xep_user_pin(ep->user);
+		if (ret) {
+			kmem_cache_free(xep_item_cache, item);
+			xep_user_uncharge(ep->user);
+			return ret;
+		}
+		item->pinned = true;
+		get_file(file);
+	}
 	INIT_LIST_HEAD(&item->rdllink);
 	item->ovf_next = XEP_OVF_INACTIVE;
 	item->ep = ep;
@@ -217,6 +228,10 @@ void xep_item_reap(struct xep_instance *ep, struct xep_item *item)
 	xep_ready_unqueue(ep, item);
 	xep_tree_erase(ep, item);
 	xep_user_uncharge(ep->user);
+	if (unlikely(item->pinned)) {
+		xep_user_unpin(ep->user);
+		fput(item->file);
+	}
 	/* rbn shares its memory with rcu: it is out of the tree now. */
 	call_rcu(&item->rcu, xep_item_free_rcu);
 }

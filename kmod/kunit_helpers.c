@@ -30,9 +30,18 @@ static __poll_t xkt_file_poll(struct file *file, poll_table *pt)
 	return READ_ONCE(tf->mask);
 }
 
+/*
+ * xepoll holds no reference to a watched file, and must be off its queue
+ * by the time it is released (files.c): the queue goes with the file.
+ */
 static int xkt_file_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	struct xkt_file *tf = file->private_data;
+
+	/* Nothing else can reach the queue now: no lock is needed. */
+	WARN_ONCE(waitqueue_active(&tf->wq),
+		  "xepoll: a watched file was released with a hook on its queue");
+	kfree(tf);
 	return 0;
 }
 
@@ -45,9 +54,9 @@ static const struct file_operations xkt_file_fops = {
 
 /*
  * Release the test's reference now; and finish the releases that fput()
- * deferred meanwhile (a kernel thread's go to a work queue), such as an
- * item's reference to its file, so that nothing of the test outlives it
- * and the test module can be unloaded as soon as it has run.
+ * deferred meanwhile (a kernel thread's go to a work queue), such as the
+ * reference a poll took on an item's file, so that nothing of the test
+ * outlives it and the test module can be unloaded as soon as it has run.
  */
 static void xkt_fput_action(void *file)
 {
@@ -56,8 +65,9 @@ static void xkt_fput_action(void *file)
 }
 
 /*
- * A pollable file, not ready. The test's reference goes when the test
- * ends; registrations hold their own.
+ * A pollable file, not ready. The test's reference, its only one (a
+ * registration holds none), goes when the test ends, or at
+ * xkt_file_close().
  */
 struct xkt_file *xkt_file_new(struct kunit *test)
 {
@@ -75,6 +85,12 @@ struct xkt_file *xkt_file_new(struct kunit *test)
 	tf->file = file;
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, xkt_fput_action, file));
 	return tf;
+}
+
+/* Drop the test's reference to @tf's file now: its last close; @tf goes. */
+void xkt_file_close(struct kunit *test, struct xkt_file *tf)
+{
+	kunit_release_action(test, xkt_fput_action, tf->file);
 }
 
 /* Make the file report @mask, and wake its queue with @key, as drivers do. */

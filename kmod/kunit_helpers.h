@@ -37,6 +37,7 @@ static inline u32 xkt_ev(__poll_t events)
 }
 
 struct xkt_file *xkt_file_new(struct kunit *test);
+void xkt_file_close(struct kunit *test, struct xkt_file *tf);
 void xkt_file_wake(struct xkt_file *tf, __poll_t mask, __poll_t key);
 bool xkt_hooked(struct xkt_file *tf);
 

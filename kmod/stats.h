@@ -13,10 +13,12 @@
  * struct xep_stats - one CPU's counters, since the module loaded
  * @events:	events delivered to user space
  * @wakeups:	wake-up callbacks run on watched files
+ * @releases:	registrations removed by their file's last close
  */
 struct xep_stats {
 	u64 events;
 	u64 wakeups;
+	u64 releases;
 };
 
 DECLARE_PER_CPU(struct xep_stats, xep_stats);

@@ -11,8 +11,12 @@
  *                     refuses new watches.
  *   instances         live instances
  *   watches           live registrations, in all instances
+ *   pinned            live registrations that hold their file open, for
+ *                     want of a close notification (compat.h)
  *   events            events delivered to user space since load
  *   wakeups           wake-up callbacks run since load
+ *   releases          registrations removed by their file's last close
+ *                     since load
  *   users             one line per user with an instance:
  *                     "<uid> <instances> <watches>"
  */
@@ -84,6 +88,15 @@ static ssize_t watches_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%lu\n", t.watches);
 }
 
+static ssize_t pinned_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	struct xep_user_totals t;
+
+	xep_user_totals(&t);
+	return sysfs_emit(buf, "%lu\n", t.pins);
+}
+
 static ssize_t events_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
@@ -107,7 +120,16 @@ static ssize_t users_show(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute max_user_watches_attr = __ATTR_RW(max_user_watches);
 static struct kobj_attribute instances_attr = __ATTR_RO(instances);
 static struct kobj_attribute watches_attr = __ATTR_RO(watches);
+static ssize_t releases_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  xep_stat_sum(offsetof(struct xep_stats, releases)));
+}
+
+static struct kobj_attribute pinned_attr = __ATTR_RO(pinned);
 static struct kobj_attribute events_attr = __ATTR_RO(events);
+static struct kobj_attribute releases_attr = __ATTR_RO(releases);
 static struct kobj_attribute wakeups_attr = __ATTR_RO(wakeups);
 static struct kobj_attribute users_attr = __ATTR_RO(users);
 
@@ -115,8 +137,10 @@ static struct attribute *xep_attrs[] = {
 	&max_user_watches_attr.attr,
 	&instances_attr.attr,
 	&watches_attr.attr,
+	&pinned_attr.attr,
 	&events_attr.attr,
 	&wakeups_attr.attr,
+	&releases_attr.attr,
 	&users_attr.attr,
 	NULL,
 };

@@ -14,6 +14,7 @@
 #include <linux/atomic.h>
 #include <linux/hashtable.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -33,12 +34,15 @@
  * @uid:	the user (immutable)
  * @refs:	instances owned by the user, one reference each (xep_users_lock)
  * @watches:	registrations charged to the user
+ * @pins:	registrations holding their file open, for want of a close
+ *		notification (compat.h)
  */
 struct xep_user {
 	struct hlist_node node;
 	kuid_t uid;
 	unsigned int refs;
 	atomic_long_t watches;
+	atomic_long_t pins;
 };
 
 /*
@@ -48,8 +52,10 @@ struct xep_user {
  * (files.c); and when that is the first watched file of its inode, the
  * inode's fsnotify mark (notify.c) and the connector fsnotify hangs it
  * on. A watch of an eventfd while other eventfds are watched costs only
- * the item; a watch of a new socket costs all four. epoll's EP_ITEM_COST
- * counts its own structures likewise.
+ * the item; a watch of a new socket costs all four: 352 bytes on x86-64
+ * with 6.12, 360 with 6.1 (192 + 56 + 80 + 24 or 32). epoll's EP_ITEM_COST
+ * counts its own structures likewise (184 bytes), and needs no mark: it
+ * hears of last closes from __fput() itself.
  */
 #define XEP_WATCH_COST	(sizeof(struct xep_item) + sizeof(struct xep_file) + \
 			 sizeof(struct xep_mark) + \
@@ -110,6 +116,7 @@ struct xep_user *xep_user_get(kuid_t uid)
 	fresh->uid = uid;
 	fresh->refs = 1;
 	atomic_long_set(&fresh->watches, 0);
+	atomic_long_set(&fresh->pins, 0);
 
 	/* Another task may have added it meanwhile. */
 	spin_lock(&xep_users_lock);
@@ -135,7 +142,7 @@ void xep_user_put(struct xep_user *user)
 	hash_del(&user->node);
 	spin_unlock(&xep_users_lock);
 
-	WARN_ON_ONCE(atomic_long_read(&user->watches));
+	WARN_ON_ONCE(atomic_long_read(&user->watches) || atomic_long_read(&user->pins));
 	kfree(user);
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_user_put);
@@ -157,6 +164,25 @@ void xep_user_uncharge(struct xep_user *user)
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_user_uncharge);
 
+/*
+ * Count one file held open by a registration (compat.h): -EMFILE past the
+ * caller's RLIMIT_NOFILE, so that a user keeps no more files alive through
+ * xepoll than its descriptor table could hold.
+ */
+int xep_user_pin(struct xep_user *user)
+{
+	if (atomic_long_inc_return(&user->pins) > rlimit(RLIMIT_NOFILE)) {
+		atomic_long_dec(&user->pins);
+		return -EMFILE;
+	}
+	return 0;
+}
+
+void xep_user_unpin(struct xep_user *user)
+{
+	atomic_long_dec(&user->pins);
+}
+
 void xep_user_totals(struct xep_user_totals *totals)
 {
 	struct xep_user *user;
@@ -167,6 +193,7 @@ void xep_user_totals(struct xep_user_totals *totals)
 	hash_for_each(xep_users, bkt, user, node) {
 		totals->instances += user->refs;
 		totals->watches += atomic_long_read(&user->watches);
+		totals->pins += atomic_long_read(&user->pins);
 	}
 	spin_unlock(&xep_users_lock);
 }

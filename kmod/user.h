@@ -17,10 +17,12 @@ extern long xep_max_user_watches;
  * struct xep_user_totals - sums over all users
  * @instances:	live instances
  * @watches:	live registrations
+ * @pins:	live registrations holding their file open (compat.h)
  */
 struct xep_user_totals {
 	unsigned long instances;
 	unsigned long watches;
+	unsigned long pins;
 };
 
 void xep_user_totals(struct xep_user_totals *totals);
@@ -30,6 +32,8 @@ struct xep_user *xep_user_get(kuid_t uid);
 void xep_user_put(struct xep_user *user);
 int xep_user_charge(struct xep_user *user);
 void xep_user_uncharge(struct xep_user *user);
+int xep_user_pin(struct xep_user *user);
+void xep_user_unpin(struct xep_user *user);
 
 int xep_user_init(void);
 void xep_user_exit(void);
