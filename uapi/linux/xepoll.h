@@ -87,9 +87,12 @@ struct xepoll_create {
  * This reaches a registration whose descriptor was closed while a dup kept
  * the file open, which epoll_ctl() cannot name any more.
  *
- * ADD of a file that sends no close notification (FMODE_NONOTIFY, such as
- * a fanotify event descriptor) fails with EPERM, where epoll_ctl() accepts
- * it: xepoll learns of a watched file's last close from that notification.
+ * xepoll learns of a watched file's last close from the kernel's close
+ * notification. A file that sends none (FMODE_NONOTIFY: the descriptors
+ * fanotify opens itself, and on 6.1 /dev/ptmx masters) is held open by its
+ * registration instead, until DEL or the instance's release; a user may
+ * have as many such registrations as the adding task's RLIMIT_NOFILE, and
+ * ADD fails with EMFILE beyond.
  */
 struct xepoll_ctl {
 	__u32 op;
