@@ -49,6 +49,7 @@
  * eventfd is watched), one RCU lookup; of a watched file, O(1) per
  * registration.
  */
+#include <linux/module.h>
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -102,6 +103,8 @@ static struct xep_file *xep_file_new(struct file *file)
 		kmem_cache_free(xep_file_cache, xf);
 		return ERR_PTR(err);
 	}
+	/* The module stays while a release may run for @file (notify.c). */
+	__module_get(THIS_MODULE);
 	xf->file = file;
 	spin_lock_init(&xf->lock);
 	xf->dead = false;
@@ -115,11 +118,16 @@ static void xep_file_free_rcu(struct rcu_head *head)
 	kmem_cache_free(xep_file_cache, container_of(head, struct xep_file, rcu));
 }
 
+/*
+ * The mark goes first: once its destruction is queued, unload waits for
+ * fsnotify's SRCU, and so for the rest of a release that frees @xf.
+ */
 static void xep_file_free(struct xep_file *xf)
 {
 	if (xf->mark)
 		xep_mark_put(xf->mark);
 	call_rcu(&xf->rcu, xep_file_free_rcu);
+	module_put(THIS_MODULE);
 }
 
 /* Out of the table; xf->lock. Its owner then frees it. */

@@ -40,13 +40,15 @@
  * of that inode is open: the last xep_file of the inode goes at the
  * latest at that file's last close.
  *
- * fsnotify frees a destroyed mark from a worker, after an SRCU grace
- * period of fsnotify_mark_srcu, under which every handler runs. Unload
- * therefore drops the group and waits for that worker
- * (fsnotify_wait_marks_destroyed()); by then no xep_file, hence no mark
- * of ours, is left (every instance is gone, or the module would be busy),
- * and no handler can be running, because one runs only for a mark that
- * was attached when the close began.
+ * Unload. A release may outlive every instance file (it holds its
+ * instances by their counts, not by the module), so each struct xep_file
+ * holds a reference to the module, dropped when it is freed, after the
+ * use of its mark (files.c). fsnotify frees a destroyed mark from a
+ * worker, after an SRCU grace period of fsnotify_mark_srcu, under which
+ * every handler runs. So once the module is free to go, the last mark's
+ * destruction is queued, and the exit's fsnotify_wait_marks_destroyed()
+ * waits for every handler that could have seen a mark of ours: those
+ * that found a watched file, and those that found none.
  */
 #include <linux/fsnotify_backend.h>
 #include <linux/mutex.h>
