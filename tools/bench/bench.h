@@ -7,12 +7,11 @@
  * A mechanism (mech.c, mech_uring.c) is reached through struct mech: an
  * event set that files are added to, modified in and deleted from, and that
  * is waited on for struct epoll_event records. A workload (floor.c,
- * churn.c, batch.c, sparse.c, pingpong.c, fanout.c, echo.c, memory.c)
- * describes its cases;
- * the runner (main.c) measures each case on every mechanism that can run
- * it, repeating the round robin over mechanisms so that drift in the
- * machine touches all of them alike, and reports medians, the ratio to
- * native epoll, a table and JSON records.
+ * churn.c, batch.c, sparse.c, pingpong.c, fanout.c, echo.c, memory.c,
+ * close.c) describes its cases; the runner (main.c) measures each case on
+ * every mechanism that can run it, repeating the round robin over
+ * mechanisms so that drift in the machine touches all of them alike, and
+ * reports medians, the ratio to native epoll, a table and JSON records.
  */
 #ifndef XEPOLL_BENCH_H
 #define XEPOLL_BENCH_H
@@ -38,6 +37,7 @@ enum mech_id {
 #define CAP_EXCLUSIVE	(1U << 3)	/* EPOLLEXCLUSIVE */
 #define CAP_WATCH	(1U << 4)	/* registrations live in the kernel */
 #define CAP_MINWAIT	(1U << 5)	/* waits for a minimum batch of events */
+#define CAP_CLOSE_ENDS	(1U << 6)	/* a file's last close ends its watches */
 
 struct evset;
 
@@ -145,6 +145,7 @@ void echo_cases(case_sink add);
 void memory_cases(case_sink add);
 void batch_cases(case_sink add);
 void floor_cases(case_sink add);
+void close_cases(case_sink add);
 
 /* util.c */
 uint64_t now_ns(void);
@@ -155,6 +156,7 @@ void raise_nofile(unsigned long n);
 uint64_t rng_next(uint64_t *state);
 void efd_signal(int fd);
 void efd_drain(int fd);
+bool xepoll_loaded(void);
 
 /*
  * A timed loop: call step() until at least opts.min_sample_ms has passed

@@ -238,7 +238,7 @@ static void usage(void)
 {
 	fputs("usage: xepoll-bench [--quick] [--repeats N] [--min-ms MS] [--max-n N]\n"
 	      "                    [--only WORKLOAD,...] [--mechs MECHANISM,...] [--json FILE]\n"
-	      "workloads: floor churn batch sparse pingpong fanout echo memory\n"
+	      "workloads: floor churn batch sparse pingpong fanout echo memory close\n"
 	      "mechanisms: epoll xepoll poll io_uring\n", stderr);
 	exit(2);
 }
@@ -303,6 +303,7 @@ int main(int argc, char **argv)
 	fanout_cases(add_case);
 	echo_cases(add_case);
 	memory_cases(add_case);
+	close_cases(add_case);
 	if (!nr_cases)
 		usage();
 

@@ -121,7 +121,8 @@ static int epoll_wait_set(struct evset *set, struct epoll_event *ev, int max,
 
 const struct mech mech_epoll = {
 	.name = "epoll",
-	.caps = CAP_LEVEL | CAP_EDGE | CAP_SHARED | CAP_EXCLUSIVE | CAP_WATCH,
+	.caps = CAP_LEVEL | CAP_EDGE | CAP_SHARED | CAP_EXCLUSIVE | CAP_WATCH |
+		CAP_CLOSE_ENDS,
 	.open = epoll_open,
 	.close = set_close,
 	.add = epoll_add,
@@ -192,7 +193,7 @@ static int xepoll_wait_min_set(struct evset *set, struct epoll_event *ev, int ma
 const struct mech mech_xepoll = {
 	.name = "xepoll",
 	.caps = CAP_LEVEL | CAP_EDGE | CAP_SHARED | CAP_EXCLUSIVE | CAP_WATCH |
-		CAP_MINWAIT,
+		CAP_MINWAIT | CAP_CLOSE_ENDS,
 	.open = xepoll_open,
 	.close = set_close,
 	.add = xepoll_add,

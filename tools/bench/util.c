@@ -114,6 +114,12 @@ void efd_drain(int fd)
 		die("eventfd read: %s", strerror(errno));
 }
 
+/* Whether the module is loaded: its directory in /sys/module. */
+bool xepoll_loaded(void)
+{
+	return access("/sys/module/xepoll", F_OK) == 0;
+}
+
 double timed_loop(double (*step)(void *ctx), void *ctx, unsigned long min_iters)
 {
 	uint64_t t0 = now_ns(), min_ns = (uint64_t)(opts.min_sample_ms * 1e6);
