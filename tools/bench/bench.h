@@ -107,6 +107,7 @@ struct sample {
  * @pending:	the events it lets pile up before waiting for them
  * @epoll_baseline: a mechanism without @caps does not run it, but epoll,
  *	which runs its plain form as the ratios' reference
+ * @unloaded:	it is measured without the module too (--phase unloaded)
  * @run:	one timed run; false if the run failed (a message printed)
  * @arg:	the case's own parameters, for @run
  */
@@ -120,6 +121,7 @@ struct bench_case {
 	unsigned long n;
 	unsigned long pending;
 	bool epoll_baseline;
+	bool unloaded;
 	bool (*run)(const struct mech *m, const void *arg, struct sample *out);
 	const void *arg;
 };
@@ -131,6 +133,7 @@ struct bench_opts {
 	double min_sample_ms;	/* a timed loop runs at least this long */
 	unsigned long max_n;	/* the largest interest list */
 	const char *only;	/* run only the workloads named (comma list) */
+	bool unloaded;		/* --phase unloaded: the module is not loaded */
 };
 
 extern struct bench_opts opts;

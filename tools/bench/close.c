@@ -12,9 +12,10 @@
  *   other=1	another file of the same kind is watched by the set: for
  *		xepoll, an eventfd's close then passes the shared inode's
  *		mark, a socket's does not.
- *   module=	whether the module was loaded: sets=0 other=0 without the
- *		module against the same with it is what loading it costs a
- *		close.
+ *   module=	whether the module was loaded. The guest runs these cases
+ *		before insmod too (--phase unloaded): sets=0 other=0 without
+ *		the module against the same with it is what loading it costs
+ *		a close.
  *
  * A step opens 64 files (and adds them), then times their closes; the
  * time is per close. Where a close does not end a watch (io_uring: the
@@ -174,6 +175,7 @@ void close_cases(case_sink add)
 		.workload = "close",
 		.unit = "close",
 		.caps = CAP_WATCH,
+		.unloaded = true,
 		.run = close_run,
 	};
 	const char *module = xepoll_loaded() ? "yes" : "no";

@@ -2,6 +2,7 @@
 /*
  * xepoll-bench [--quick] [--repeats N] [--min-ms MS] [--max-n N]
  *              [--only WORKLOAD,...] [--mechs MECHANISM,...] [--json FILE]
+ *              [--phase unloaded]
  *
  * The runner: gathers every workload's cases, runs each on every mechanism
  * that can run it, a round robin repeated --repeats times (the first
@@ -9,6 +10,11 @@
  * is not counted, and prints a line per case while it goes: the median per
  * mechanism and its ratio to native epoll's. --json writes one record per
  * case and mechanism.
+ *
+ * --phase unloaded runs, of the cases chosen, only those also measured
+ * without the module (close), and refuses to run while it is loaded; the
+ * test guest runs it before insmod. With no such case chosen it writes an
+ * empty list of records and exits 0.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -51,7 +57,7 @@ static bool listed(const char *list, const char *name)
 
 static void add_case(const struct bench_case *c)
 {
-	if (!listed(opts.only, c->workload))
+	if (!listed(opts.only, c->workload) || (opts.unloaded && !c->unloaded))
 		return;
 	if (nr_cases == MAX_CASES)
 		die("more than %d cases", MAX_CASES);
@@ -238,6 +244,7 @@ static void usage(void)
 {
 	fputs("usage: xepoll-bench [--quick] [--repeats N] [--min-ms MS] [--max-n N]\n"
 	      "                    [--only WORKLOAD,...] [--mechs MECHANISM,...] [--json FILE]\n"
+	      "                    [--phase unloaded]\n"
 	      "workloads: floor churn batch sparse pingpong fanout echo memory close\n"
 	      "mechanisms: epoll xepoll poll io_uring\n", stderr);
 	exit(2);
@@ -253,6 +260,7 @@ int main(int argc, char **argv)
 		{ "only", required_argument, NULL, 'o' },
 		{ "mechs", required_argument, NULL, 'M' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "phase", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool avail[MECH_NR];
@@ -287,6 +295,12 @@ int main(int argc, char **argv)
 		case 'j':
 			json_path = optarg;
 			break;
+		case 'p':
+			if (!strcmp(optarg, "unloaded"))
+				opts.unloaded = true;
+			else if (strcmp(optarg, "loaded"))
+				usage();
+			break;
 		default:
 			usage();
 		}
@@ -304,10 +318,12 @@ int main(int argc, char **argv)
 	echo_cases(add_case);
 	memory_cases(add_case);
 	close_cases(add_case);
-	if (!nr_cases)
+	if (opts.unloaded && xepoll_loaded())
+		die("--phase unloaded: the xepoll module is loaded");
+	if (!nr_cases && !opts.unloaded)
 		usage();
 
-	for (id = 0; id < MECH_NR; id++) {
+	for (id = 0; id < MECH_NR && nr_cases; id++) {
 		if (!listed(mech_list, mechs[id]->name)) {
 			avail[id] = false;
 			continue;
@@ -317,13 +333,15 @@ int main(int argc, char **argv)
 			printf("xepoll-bench: %s is not available here; its cases are left out\n",
 			       mechs[id]->name);
 	}
-	printf("xepoll-bench: %u cases, %d samples each; the median per mechanism in ns\n"
-	       "per operation (bytes for memory), x: its ratio to native epoll's median\n\n",
-	       nr_cases, opts.repeats);
-	printf("%-55s", "");
-	for (id = 0; id < MECH_NR; id++)
-		printf(" %10s %6s", mechs[id]->name, "");
-	putchar('\n');
+	if (nr_cases) {
+		printf("xepoll-bench: %u cases%s, %d samples each; the median per mechanism in ns\n"
+		       "per operation (bytes for memory), x: its ratio to native epoll's median\n\n",
+		       nr_cases, opts.unloaded ? " without the module" : "", opts.repeats);
+		printf("%-55s", "");
+		for (id = 0; id < MECH_NR; id++)
+			printf(" %10s %6s", mechs[id]->name, "");
+		putchar('\n');
+	}
 	if (json_path) {
 		json = fopen(json_path, "w");
 		if (!json)
