@@ -6,7 +6,8 @@ From xepoll-bench's JSON records, write OUTDIR/results.json (the records,
 each with the kernel and accelerator added), OUTDIR/results.rst (the
 table, for the documentation), OUTDIR/ratio.png (each mechanism's time
 over native epoll's, per case) and OUTDIR/scaling.png (time per operation
-against the number of fds watched).
+against the number of fds watched). RAW.json may hold several lists, one
+after the other: the guest sends its run without the module first.
 """
 import argparse
 import json
@@ -32,6 +33,20 @@ def cases(records):
             order.append(key)
         by[key][r["mechanism"]] = r
     return [(k, by[k]) for k in order]
+
+
+def load(path):
+    """The records of the JSON lists in @path, in order."""
+    with open(path) as f:
+        text = f.read()
+    decoder, pos, records = json.JSONDecoder(), 0, []
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos == len(text):
+            return records
+        part, pos = decoder.raw_decode(text, pos)
+        records.extend(part)
 
 
 def value(r):
@@ -143,8 +158,7 @@ def main():
     ap.add_argument("raw")
     ap.add_argument("outdir")
     a = ap.parse_args()
-    with open(a.raw) as f:
-        records = json.load(f)
+    records = load(a.raw)
     if not records:
         raise SystemExit("report.py: no records")
     for r in records:

@@ -5,7 +5,8 @@
 #
 # Builds xepoll and xepoll-bench, boots one Debian kernel in QEMU (6.12 by
 # default; XEPOLL_KERNEL=6.1 picks the other), runs every workload there
-# on xepoll, native epoll, poll and io_uring in that one boot, and writes
+# on xepoll, native epoll, poll and io_uring in that one boot (the close
+# workload also before the module is loaded), and writes
 # under bench/: results.json (one record per workload case and mechanism),
 # results.txt (the table the run printed), results.rst (the same for the
 # documentation), ratio.png and scaling.png, and command.txt (what made
@@ -71,6 +72,8 @@ if ! "$T/verdict.sh" "$out" >"$out/verdict.txt"; then
 fi
 status=$(tr -d '\r' <"$out/results.log" | sed -n 's/^XEPOLL bench //p')
 [ "$status" = 0 ] || xep_die "xepoll-bench failed in the guest (exit ${status:-none})"
+status=$(tr -d '\r' <"$out/results.log" | sed -n 's/^XEPOLL bench-unloaded //p')
+[ "${status:-0}" = 0 ] || xep_die "xepoll-bench --phase unloaded failed in the guest (exit $status)"
 
 mkdir -p "$R"
 if [ -n "$profile" ]; then
