@@ -62,7 +62,8 @@ def cell(r):
     text = f"{v:,.0f}"
     if r["mechanism"] != "epoll" and r["ratio_vs_epoll"] is not None:
         text += f" (x{r['ratio_vs_epoll']:.2f})"
-    for extra in ("wakeups_per_event", "server_wakeups_per_request"):
+    for extra in ("wakeups_per_event", "server_wakeups_per_request",
+                  "switches_per_close"):
         if r.get(extra) is not None:
             text += f" [{r[extra]:.2f}]"
     return text
