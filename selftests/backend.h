@@ -41,9 +41,11 @@ struct backend {
 	int (*pwait2)(int epfd, struct epoll_event *events, int maxevents,
 		      const struct timespec *timeout, const sigset_t *sigmask);
 	/*
-	 * close(2) of a watched @fd as a program would: plain close() on
-	 * epoll; on xepoll, through the instance @epfd (xepoll_close()), as
-	 * the LD_PRELOAD interposer does for an unmodified program.
+	 * The deprecated close of a watched @fd through the instance @epfd:
+	 * xepoll_close() (XEPOLL_IOC_CLOSE) on xepoll, which is now a plain
+	 * close kept for binaries built against it; close() on epoll. Tests
+	 * close watched descriptors with close(), as epoll programs do, and
+	 * use this only to show the old call is no different.
 	 */
 	int (*close_watched)(int epfd, int fd);
 	/*

@@ -268,7 +268,11 @@ static void *add_del_thread(void *arg)
 			r->errors++;
 		if (fd & 1)
 			xepoll_ctl(r->epfd, EPOLL_CTL_DEL, fd, NULL);
-		xepoll_close(r->epfd, fd);
+		/* The deprecated close through the instance is a close too. */
+		if (fd & 2)
+			xepoll_close(r->epfd, fd);
+		else
+			close(fd);
 	}
 	return NULL;
 }

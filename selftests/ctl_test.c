@@ -567,7 +567,7 @@ TEST_F(ctl, close_removes_registration)
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, ctl(be, self->epfd, EPOLL_CTL_ADD, efd, EPOLLIN, 1));
 	ASSERT_EQ(1, poll_now(be, self->epfd, evs));
-	ASSERT_EQ(0, be->close_watched(self->epfd, efd));
+	ASSERT_EQ(0, close(efd));
 	EXPECT_EQ(0, poll_now(be, self->epfd, evs));
 	/* The number may be reused for a new file, which is not registered. */
 	efd = eventfd(1, EFD_CLOEXEC);
@@ -594,13 +594,13 @@ TEST_F(ctl, close_with_dup_keeps_registration)
 	ASSERT_LE(0, dupfd);
 	ASSERT_EQ(0, ctl(be, self->epfd, EPOLL_CTL_ADD, efd, EPOLLIN, 9));
 	fd_no = efd;
-	ASSERT_EQ(0, be->close_watched(self->epfd, efd));
+	ASSERT_EQ(0, close(efd));
 	ASSERT_EQ(1, poll_now(be, self->epfd, evs));
 	EXPECT_EQ(9, evs[0].data.u64);
 	EXPECT_ERRNO(EBADF, be->ctl(self->epfd, EPOLL_CTL_DEL, fd_no, NULL));
 	EXPECT_ERRNO(ENOENT, be->ctl(self->epfd, EPOLL_CTL_DEL, dupfd, NULL));
 	/* Closing the last one removes it. */
-	ASSERT_EQ(0, be->close_watched(self->epfd, dupfd));
+	ASSERT_EQ(0, close(dupfd));
 	EXPECT_EQ(0, poll_now(be, self->epfd, evs));
 }
 

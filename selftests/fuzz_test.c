@@ -487,14 +487,18 @@ static void fuzz_create(struct fuzz *f, unsigned long cmd, size_t usize, bool ta
 	      c.flags, c.__reserved, usize, (unsigned long long)arg, errname(ret), errname(want));
 }
 
-/* CLOSE: on a bad descriptor, or on a sacrificial one (perhaps watched). */
+/*
+ * CLOSE, deprecated and now a plain close: on a bad descriptor, or on a
+ * sacrificial one, perhaps watched, perhaps with a dup that keeps its file
+ * (and so its watch) until the dup's own plain close.
+ */
 static void fuzz_close(struct fuzz *f, int on, unsigned long cmd)
 {
 	static const unsigned long bad[] = { ~0UL, (unsigned long)INT_MAX + 1, INT_MAX, 4000, 0x100000000UL };
 	struct xep_counts before, after;
 	struct epoll_event ev = { .events = EPOLLIN };
 	long ret;
-	int fd, watched = 0;
+	int fd, dupfd = -1, watched = 0;
 
 	if (xep_rand_below(&f->rnd, 2)) {
 		unsigned long a = bad[xep_rand_below(&f->rnd, 5)];
@@ -516,6 +520,8 @@ static void fuzz_close(struct fuzz *f, int on, unsigned long cmd)
 	if (xep_rand_below(&f->rnd, 2)) {
 		CHECK(f, xepoll_ctl(f->ep, EPOLL_CTL_ADD, fd, &ev) == 0, "ADD: %m");
 		watched = 1;
+		if (!xep_rand_below(&f->rnd, 4))
+			dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	}
 	xep_counts_read(getuid(), &before);
 	ret = xioctl(on, cmd, fd);
@@ -523,8 +529,17 @@ static void fuzz_close(struct fuzz *f, int on, unsigned long cmd)
 	CHECK(f, ret == 0, "CLOSE %d: %s", fd, errname(ret));
 	CHECK(f, fcntl(fd, F_GETFD) < 0 && errno == EBADF, "fd %d still open after CLOSE", fd);
 	xep_counts_read(getuid(), &after);
-	CHECK(f, after.watches == before.watches - watched,
-	      "CLOSE of a watched orphan: watches %ld -> %ld", before.watches, after.watches);
+	CHECK(f, after.watches == before.watches - (watched && dupfd < 0),
+	      "CLOSE of a watched file%s: watches %ld -> %ld",
+	      dupfd < 0 ? "" : " with a dup", before.watches, after.watches);
+	if (dupfd < 0)
+		return;
+	/* The file's last reference: a plain close drops the watch. */
+	xep_counts_read(getuid(), &before);
+	CHECK(f, close(dupfd) == 0, "close of the dup: %m");
+	xep_counts_read(getuid(), &after);
+	CHECK(f, after.watches == before.watches - 1,
+	      "last close of a watched file: watches %ld -> %ld", before.watches, after.watches);
 }
 
 /*

@@ -3,12 +3,16 @@
  * Lifetimes: an instance lives while any descriptor refers to it (dup,
  * fork, SCM_RIGHTS) and its registrations are shared by all of them; a
  * registration lives while its file is open anywhere (man 7 epoll, Q6) and
- * goes, with the file, when its last descriptor is closed; a watched
- * signalfd whose signal handlers go away (POLLFREE) is harmless.
+ * goes, with the file, when its last reference goes; the instance holds no
+ * reference to what it watches; a watched signalfd whose signal handlers
+ * go away (POLLFREE) is harmless.
  *
- * Closing a watched descriptor goes through backend->close_watched(), as a
- * program on libxepoll (or the LD_PRELOAD interposer) does it. Children
- * report through their exit status; the parent asserts.
+ * A watched descriptor is closed with a plain close(), as an epoll program
+ * does it. backend->close_watched() (xepoll_close(), XEPOLL_IOC_CLOSE on
+ * xepoll) is deprecated and now a plain close: the cases named after it
+ * check that it is no more and no less. Every way a last reference can go
+ * is in release_test.c. Children report through their exit status; the
+ * parent asserts.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -210,8 +214,8 @@ TEST_F(lifetime, scm_rights_passes_instance)
 
 /*
  * A registration whose descriptor was closed (a dup keeps the file open)
- * goes when the last descriptor of the instance does: the file is then
- * released by the close of its last descriptor.
+ * goes when the last descriptor of the instance does; the instance never
+ * held the file, which the close of its last descriptor releases.
  */
 TEST_F(lifetime, closing_all_instance_fds_releases_registrations)
 {
@@ -224,7 +228,7 @@ TEST_F(lifetime, closing_all_instance_fds_releases_registrations)
 	ASSERT_LE(0, d);
 	e2 = dup(self->epfd);
 	ASSERT_LE(0, e2);
-	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	ASSERT_EQ(0, close(s[0]));
 	EXPECT_EQ(1, count_registrations(e2));
 	EXPECT_EQ(-EAGAIN, peer_read(s[1]));
 
@@ -238,8 +242,8 @@ TEST_F(lifetime, closing_all_instance_fds_releases_registrations)
 	close(s[1]);
 }
 
-/* close_watched() of the only descriptor: registration and file go at once. */
-TEST_F(lifetime, close_watched_last_reference_releases_file)
+/* close() of the only descriptor: registration and file go at once. */
+TEST_F(lifetime, close_last_reference_releases_file)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 3 };
 	int s[2];
@@ -247,7 +251,7 @@ TEST_F(lifetime, close_watched_last_reference_releases_file)
 	ASSERT_EQ(0, nb_socketpair(s));
 	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, s[0], &ev));
 	EXPECT_EQ(1, count_registrations(self->epfd));
-	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	ASSERT_EQ(0, close(s[0]));
 
 	EXPECT_EQ(0, count_registrations(self->epfd));
 	EXPECT_EQ(0, peer_read(s[1]));
@@ -262,11 +266,11 @@ TEST_F(lifetime, close_watched_last_reference_releases_file)
 }
 
 /*
- * close_watched() while a dup is open in the same process: the
- * registration stays and reports (man 7 epoll, Q6), under its old key;
- * when the dup goes too, so do the registration and the file.
+ * close() while a dup is open in the same process: the registration stays
+ * and reports (man 7 epoll, Q6), under its old key; when the dup goes too,
+ * so do the registration and the file.
  */
-TEST_F(lifetime, close_watched_with_dup_keeps_registration)
+TEST_F(lifetime, close_with_dup_keeps_registration)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 4 };
 	int s[2], d;
@@ -275,7 +279,7 @@ TEST_F(lifetime, close_watched_with_dup_keeps_registration)
 	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, s[0], &ev));
 	d = dup(s[0]);
 	ASSERT_LE(0, d);
-	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	ASSERT_EQ(0, close(s[0]));
 
 	EXPECT_EQ(1, count_registrations(self->epfd));
 	EXPECT_EQ(-EAGAIN, peer_read(s[1]));
@@ -288,7 +292,7 @@ TEST_F(lifetime, close_watched_with_dup_keeps_registration)
 	EXPECT_EQ(-1, variant->be->ctl(self->epfd, EPOLL_CTL_DEL, d, NULL));
 	EXPECT_EQ(ENOENT, errno);
 
-	ASSERT_EQ(0, variant->be->close_watched(self->epfd, d));
+	ASSERT_EQ(0, close(d));
 	EXPECT_EQ(0, count_registrations(self->epfd));
 	EXPECT_EQ(0, peer_read(s[1]));
 	errno = 0;
@@ -299,11 +303,11 @@ TEST_F(lifetime, close_watched_with_dup_keeps_registration)
 }
 
 /*
- * close_watched() while a forked child still has the descriptor: the
- * registration stays and reports; once the child closes its copy, the
- * registration and the file are gone.
+ * close() while a forked child still has the descriptor: the registration
+ * stays and reports; once the child closes its copy, the registration and
+ * the file are gone.
  */
-TEST_F(lifetime, close_watched_with_dup_in_child_keeps_registration)
+TEST_F(lifetime, close_with_dup_in_child_keeps_registration)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 6 };
 	int s[2], c2p[2], p2c[2], status;
@@ -322,7 +326,7 @@ TEST_F(lifetime, close_watched_with_dup_in_child_keeps_registration)
 			_exit(2);
 		if (sync_recv(p2c[0], 2 * LONG_WAIT_MS))
 			_exit(3);
-		if (variant->be->close_watched(self->epfd, s[0]))
+		if (close(s[0]))
 			_exit(4);
 		if (sync_send(c2p[1]))
 			_exit(5);
@@ -330,7 +334,7 @@ TEST_F(lifetime, close_watched_with_dup_in_child_keeps_registration)
 	}
 
 	ASSERT_EQ(0, sync_recv(c2p[0], LONG_WAIT_MS));
-	EXPECT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	EXPECT_EQ(0, close(s[0]));
 	EXPECT_EQ(1, count_registrations(self->epfd));
 	EXPECT_EQ(-EAGAIN, peer_read(s[1]));
 	EXPECT_EQ(1, write(s[1], "x", 1));
@@ -367,7 +371,7 @@ TEST_F(lifetime, instance_dropped_in_flight_releases_registrations)
 	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, s[0], &ev));
 	d = dup(s[0]);
 	ASSERT_LE(0, d);
-	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	ASSERT_EQ(0, close(s[0]));
 	EXPECT_EQ(1, count_registrations(self->epfd));
 
 	ASSERT_EQ(0, send_fd(sp[0], self->epfd));
@@ -376,18 +380,17 @@ TEST_F(lifetime, instance_dropped_in_flight_releases_registrations)
 	EXPECT_EQ(-EAGAIN, peer_read(s[1]));
 	ASSERT_EQ(0, close(sp[0]));
 	ASSERT_EQ(0, close(sp[1]));
-	/* The instance is gone: the dup is now the file's only holder. */
+	/* The dup was the file's only holder all along. */
 	ASSERT_EQ(0, close(d));
 	EXPECT_EQ(0, peer_read(s[1]));
 	close(s[1]);
 }
 
 /*
- * close_watched() of an instance watched by another: the inner instance
- * is released, and with it its own registrations; the outer one forgets
- * it.
+ * close() of an instance watched by another: the inner instance is
+ * released, and with it its own registrations; the outer one forgets it.
  */
-TEST_F(lifetime, close_watched_of_watched_instance)
+TEST_F(lifetime, close_of_watched_instance)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 15 };
 	int inner = variant->be->create1(EPOLL_CLOEXEC);
@@ -397,8 +400,9 @@ TEST_F(lifetime, close_watched_of_watched_instance)
 	ASSERT_EQ(0, nb_socketpair(s));
 	ASSERT_EQ(0, variant->be->ctl(inner, EPOLL_CTL_ADD, s[0], &ev));
 	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, inner, &ev));
-	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	ASSERT_EQ(0, close(s[0]));
 	EXPECT_EQ(0, peer_read(s[1]));
+	close(s[1]);
 
 	ASSERT_EQ(0, nb_socketpair(s));
 	ASSERT_EQ(0, variant->be->ctl(inner, EPOLL_CTL_ADD, s[0], &ev));
@@ -406,19 +410,44 @@ TEST_F(lifetime, close_watched_of_watched_instance)
 	EXPECT_EQ(1, variant->be->wait(self->epfd, &ev, 1, LONG_WAIT_MS));
 	EXPECT_EQ(15, ev.data.u64);
 	{
-		/* The inner instance holds the socket's only other reference. */
+		/* The inner instance's registration is under s[0]; d keeps it. */
 		int d = dup(s[0]);
 
 		ASSERT_LE(0, d);
-		ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+		ASSERT_EQ(0, close(s[0]));
 		s[0] = d;
 	}
-	ASSERT_EQ(0, variant->be->close_watched(self->epfd, inner));
+	ASSERT_EQ(0, close(inner));
 	EXPECT_EQ(0, count_registrations(self->epfd));
 	EXPECT_EQ(0, variant->be->wait(self->epfd, &ev, 1, 0));
 	EXPECT_EQ(-EAGAIN, peer_read(s[1]));
-	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	ASSERT_EQ(0, close(s[0]));
 	EXPECT_EQ(0, peer_read(s[1]));
+	close(s[1]);
+}
+
+/*
+ * close_watched() (XEPOLL_IOC_CLOSE on xepoll: deprecated, a plain close)
+ * of a watched descriptor: what close() does, no more. A dup keeps the
+ * file and its registration; the last one releases both.
+ */
+TEST_F(lifetime, close_watched_is_a_plain_close)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 17 };
+	int s[2], d;
+
+	ASSERT_EQ(0, nb_socketpair(s));
+	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, s[0], &ev));
+	d = dup(s[0]);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(0, variant->be->close_watched(self->epfd, s[0]));
+	EXPECT_EQ(-1, fcntl(s[0], F_GETFD));
+	EXPECT_EQ(1, count_registrations(self->epfd));
+	EXPECT_EQ(-EAGAIN, peer_read(s[1]));
+	ASSERT_EQ(0, variant->be->close_watched(self->epfd, d));
+	EXPECT_EQ(0, count_registrations(self->epfd));
+	EXPECT_EQ(0, peer_read(s[1]));
+	EXPECT_ERRNO(EBADF, variant->be->close_watched(self->epfd, d));
 	close(s[1]);
 }
 
@@ -430,11 +459,12 @@ TEST_F(lifetime, close_watched_of_instance_through_itself)
 
 	ASSERT_EQ(0, nb_socketpair(s));
 	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, s[0], &ev));
-	/* A plain close(): on xepoll the registration keeps the file. */
+	/* A plain close() releases the socket at once: nothing holds it. */
 	EXPECT_EQ(0, close(s[0]));
-	ASSERT_EQ(0, variant->be->close_watched(self->epfd, self->epfd));
-	/* The instance, and the registration holding the socket, are gone. */
 	EXPECT_EQ(0, peer_read(s[1]));
+	EXPECT_EQ(0, count_registrations(self->epfd));
+	ASSERT_EQ(0, variant->be->close_watched(self->epfd, self->epfd));
+	/* The instance is gone. */
 	errno = 0;
 	EXPECT_EQ(-1, variant->be->wait(self->epfd, &ev, 1, 0));
 	EXPECT_EQ(EBADF, errno);
@@ -467,7 +497,7 @@ static void *sfd_thread_main(void *arg)
 
 /*
  * A signalfd registered by a thread that then exits still reports the
- * process's signals; close_watched() then releases it.
+ * process's signals; close() then releases it.
  */
 TEST_F(lifetime, signalfd_outlives_registering_thread)
 {
@@ -489,7 +519,7 @@ TEST_F(lifetime, signalfd_outlives_registering_thread)
 	EXPECT_EQ(12, ev.data.u64);
 	ASSERT_EQ(sizeof(si), read(t.sfd, &si, sizeof(si)));
 	EXPECT_EQ(SIGUSR2, si.ssi_signo);
-	EXPECT_EQ(0, variant->be->close_watched(self->epfd, t.sfd));
+	EXPECT_EQ(0, close(t.sfd));
 	EXPECT_EQ(0, count_registrations(self->epfd));
 	EXPECT_EQ(0, variant->be->wait(self->epfd, &ev, 1, 0));
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -579,10 +609,10 @@ TEST_F(lifetime, signalfd_pollfree_then_del)
 
 	EXPECT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_DEL, sfd, NULL));
 	EXPECT_EQ(0, count_registrations(self->epfd));
-	EXPECT_EQ(0, variant->be->close_watched(self->epfd, sfd));
+	EXPECT_EQ(0, close(sfd));
 }
 
-TEST_F(lifetime, signalfd_pollfree_then_close_watched)
+TEST_F(lifetime, signalfd_pollfree_then_close)
 {
 	struct epoll_event ev;
 	int sfd;
@@ -590,7 +620,7 @@ TEST_F(lifetime, signalfd_pollfree_then_close_watched)
 	sfd = signalfd_from_dead_child(_metadata, variant->be, self->epfd);
 	ASSERT_EQ(FIXED_FD, sfd);
 	sigusr1_drain();
-	EXPECT_EQ(0, variant->be->close_watched(self->epfd, sfd));
+	EXPECT_EQ(0, close(sfd));
 	EXPECT_EQ(0, count_registrations(self->epfd));
 	EXPECT_EQ(0, variant->be->wait(self->epfd, &ev, 1, 0));
 }

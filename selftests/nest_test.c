@@ -448,7 +448,7 @@ TEST_F(nest, two_outers_one_inner)
 }
 
 /* Closing the last descriptor of a watched instance removes it. */
-TEST_F(nest, close_watched_instance)
+TEST_F(nest, close_of_watched_instance)
 {
 	const struct backend *be = variant->be;
 	int outer = self->ep[1], inner = self->ep[0];
@@ -458,7 +458,7 @@ TEST_F(nest, close_watched_instance)
 	ASSERT_EQ(0, backend_add(be, inner, self->p[0], EPOLLIN, 1));
 	ASSERT_EQ(0, backend_add(be, outer, inner, EPOLLIN, 2));
 	ASSERT_EQ(1, wait1(be, outer, &ev, 0));
-	ASSERT_EQ(0, be->close_watched(outer, inner));
+	ASSERT_EQ(0, close(inner));
 	/* The teardown must not close the number again. */
 	self->ep[0] = -1;
 	EXPECT_EQ(0, wait1(be, outer, &ev, 0));

@@ -175,10 +175,10 @@ TEST_F(threads, del_while_waiting)
 }
 
 /*
- * close_watched() of the watched descriptor while a thread waits: the file
- * is released at once (its pipe's writer gets EPIPE) and reports nothing.
+ * close() of the watched descriptor while a thread waits: the file is
+ * released at once (its pipe's writer gets EPIPE) and reports nothing.
  */
-TEST_F(threads, close_watched_while_waiting)
+TEST_F(threads, close_while_waiting)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 };
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -194,7 +194,7 @@ TEST_F(threads, close_watched_while_waiting)
 	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, efd, &ev));
 
 	slept = waiter_start(&w, variant->be, self->epfd, LONG_WAIT_MS);
-	EXPECT_EQ(0, variant->be->close_watched(self->epfd, p[0]));
+	EXPECT_EQ(0, close(p[0]));
 	errno = 0;
 	EXPECT_EQ(-1, write(p[1], "x", 1));
 	EXPECT_EQ(EPIPE, errno);
@@ -222,7 +222,7 @@ TEST_F(threads, close_of_peer_wakes_waiter_with_hup)
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC | O_NONBLOCK));
 	ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_ADD, p[0], &ev));
 	slept = waiter_start(&w, variant->be, self->epfd, LONG_WAIT_MS);
-	EXPECT_EQ(0, variant->be->close_watched(self->epfd, p[1]));
+	EXPECT_EQ(0, close(p[1]));
 	pthread_join(w.thread, NULL);
 
 	EXPECT_TRUE(slept);
@@ -667,7 +667,7 @@ TEST_F_TIMEOUT(threads, edge_reported_once_across_waiters, 120)
 }
 
 /*
- * Interest-list churn (ADD, MOD, DEL, close_watched) in two threads while
+ * Interest-list churn (ADD, MOD, DEL, close) in two threads while
  * two others wait and take what is ready: every call succeeds as it
  * would alone, waiters only see data of registered descriptors, and the
  * interest list ends empty.
@@ -743,7 +743,10 @@ static void *churn_ctl(void *arg)
 	return NULL;
 }
 
-/* Registers fresh, ready descriptors and closes them while registered. */
+/*
+ * Registers fresh, ready descriptors and closes them while registered:
+ * with close(), and every fourth through the deprecated close_watched().
+ */
 static void *churn_close(void *arg)
 {
 	struct churn *c = arg;
@@ -762,7 +765,7 @@ static void *churn_close(void *arg)
 		}
 		if (c->be->ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev))
 			atomic_fetch_add(&c->errors, 1);
-		if (c->be->close_watched(c->epfd, fd))
+		if (r % 4 == 3 ? c->be->close_watched(c->epfd, fd) : close(fd))
 			atomic_fetch_add(&c->errors, 1);
 	}
 	return NULL;
@@ -849,9 +852,10 @@ TEST_F_TIMEOUT(threads, ctl_and_close_churn_while_waiting, 180)
 }
 
 /*
- * Two threads close_watched() a watched socket and its dup at the same
- * moment. epoll releases the file when the second descriptor goes, so the
- * peer always sees EOF; so must xepoll, whichever closer runs last.
+ * Two threads close a watched socket and its dup at the same moment (one
+ * with close(), one with the deprecated close_watched(), in turn). epoll
+ * releases the file when the second descriptor goes, so the peer always
+ * sees EOF; so must xepoll, whichever closer runs last.
  */
 #define CLOSE_RACE_ROUNDS	1000
 /* More registrations of the file make each close's check a little longer. */
@@ -861,6 +865,7 @@ struct closer {
 	const struct backend *be;
 	int epfd;
 	int fd;
+	bool old_call;
 	pthread_barrier_t *barrier;
 	int ret;
 };
@@ -870,7 +875,7 @@ static void *closer_main(void *arg)
 	struct closer *c = arg;
 
 	pthread_barrier_wait(c->barrier);
-	c->ret = c->be->close_watched(c->epfd, c->fd);
+	c->ret = c->old_call ? c->be->close_watched(c->epfd, c->fd) : close(c->fd);
 	return NULL;
 }
 
@@ -901,6 +906,7 @@ TEST_F_TIMEOUT(threads, concurrent_close_of_dups_releases_file, 300)
 			c[i].be = variant->be;
 			c[i].epfd = self->epfd;
 			c[i].fd = i ? dup(s[0]) : s[0];
+			c[i].old_call = (r + i) % 2;
 			c[i].barrier = &barrier;
 			c[i].ret = -1;
 		}
