@@ -5,11 +5,15 @@
  * descriptors, hammer a few shared instances at random: ADD, MOD and DEL
  * with random masks (EPOLLET, EPOLLONESHOT, EPOLLEXCLUSIVE included),
  * waits with random timeouts and maxevents, writes and reads on eventfds,
- * pipes and sockets, close() and xepoll_close() of watched descriptors
- * while others use them, dup(), fork(), and instances watching instances.
- * A thread interrupts the workers' waits with signals. Some forked
- * children leave a signalfd watched by a shared instance behind, whose
- * wait queue goes away with them (POLLFREE).
+ * pipes and sockets, and instances watching instances. Watched files lose
+ * their last reference while others use them, by every path the kernel
+ * tells xepoll of: close(), close_range(), xepoll_close() (now a plain
+ * close), dup2() over them, and forked children that exit with the last
+ * copy (of files, and of instances other instances watch); the release
+ * races ctl, waits, nesting and instance release. A thread interrupts the
+ * workers' waits with signals. Some forked children leave a signalfd
+ * watched by a shared instance behind, whose wait queue goes away with
+ * them (POLLFREE), and whose file goes with their exit.
  *
  * What must hold throughout:
  * - every call returns success or an errno of the set that call may give
@@ -25,6 +29,10 @@
  *   returns, that thread's next wait there does not report it;
  * - on each thread's private instance, level, edge and one-shot
  *   registrations behave exactly, whatever the other threads are doing;
+ *   and a registered eventfd reports while any reference to it lives (a
+ *   dup, an SCM_RIGHTS message in flight, a forked child) and never once
+ *   its last reference is gone (close, close_range, dup2 over it, the
+ *   message dropped, the child's exit);
  * - after everything is closed, the user's instances and watches in
  *   /sys/kernel/xepoll/users are back to what they were.
  *
@@ -52,11 +60,13 @@
 #include "kselftest_harness.h"
 #include "xepoll.h"
 #include "xstats.h"
+#include "common.h"
 
 #define NINST		4	/* shared instances, open for the whole run (== 4) */
 #define NCHURN		32	/* descriptors closed and replaced during the run */
 #define NTHREADS	6
 #define NPROCS		2	/* forked workers for the whole run */
+#define MAX_LAST_FORKS	300	/* children forked to hold a last reference */
 #define MAXEV		32
 #define DATA_TAG	0x5eedULL
 #define EXCL_OK		(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | \
@@ -68,7 +78,7 @@ struct shared {
 	_Atomic uint64_t next_data;
 	atomic_int stop;
 	atomic_ulong failures;
-	atomic_ulong ops, events, eintr, forks;
+	atomic_ulong ops, events, eintr, forks, last_forks, last_refs;
 	atomic_int workers_done;
 	/* churn instances watch stable files: more wake-up paths (EINVAL) */
 	atomic_bool churn_watches;
@@ -86,6 +96,19 @@ struct stable {
 };
 
 static struct shared *sh;
+/*
+ * Taken for writing around every fork() of a thread, and for reading by
+ * op_last_ref() (for writing when it forks itself), so that no child
+ * copies another thread's descriptor whose last reference is being checked.
+ */
+static pthread_rwlock_t fork_lock;
+/*
+ * Taken for reading by the dups of churn numbers that may be stale (the
+ * number closed, and reused for any new file, since it was read), and for
+ * writing by op_last_ref() throughout: so that no stale dup takes another
+ * reference to its eventfd, or to the socket or pipe it holds it through.
+ */
+static pthread_rwlock_t dup_lock;
 static int inst[NINST];
 static struct stable stable[NINST + 8];
 static int nstable;
@@ -107,6 +130,7 @@ static __thread unsigned long my_failures;
 struct worker {
 	uint64_t rnd;
 	int id;
+	int slot;		/* a descriptor number no churn number reaches */
 	bool in_child;		/* a forked process: no fork() from here */
 	int pep, pefd;		/* private instance and eventfd */
 	unsigned long long iters;
@@ -320,10 +344,16 @@ static void op_close(struct worker *w)
 
 	if (fd < 0)
 		return;
-	if (xep_rand_below(&w->rnd, 2))
+	switch (xep_rand_below(&w->rnd, 3)) {
+	case 0:
 		ret = xepoll_close(inst[xep_rand_below(&w->rnd, NINST)], fd);
-	else
+		break;
+	case 1:
+		ret = close_range(fd, fd, 0);
+		break;
+	default:
 		ret = close(fd);
+	}
 	/*
 	 * A child forked while another thread closed a churn descriptor may
 	 * have copied the memory before, and the descriptor table after.
@@ -342,6 +372,113 @@ static void churn_put(int fd)
 			return;
 	}
 	close(fd);
+}
+
+/*
+ * A forked worker process is single-threaded and has its own descriptor
+ * table: it takes no lock (one copied while held would never be let go).
+ */
+static void dup_lock_read(struct worker *w, bool lock)
+{
+	if (w->in_child)
+		return;
+	if (lock)
+		pthread_rwlock_rdlock(&dup_lock);
+	else
+		pthread_rwlock_unlock(&dup_lock);
+}
+
+/*
+ * dup2() of one churn descriptor over another this thread took: the file
+ * the number referred to loses a reference, perhaps its last, perhaps
+ * watched by shared or churn instances.
+ */
+static void op_dup2(struct worker *w)
+{
+	int fd = atomic_exchange(&churn[xep_rand_below(&w->rnd, NCHURN)], -1);
+	int src = atomic_load(&churn[xep_rand_below(&w->rnd, NCHURN)]);
+
+	if (fd < 0)
+		return;
+	dup_lock_read(w, true);
+	if (src >= 0 && dup2(src, fd) < 0 && !ERRNO_IN(errno, EBADF, EBUSY))
+		FAIL("dup2(%d, %d): %m", src, fd);
+	dup_lock_read(w, false);
+	churn_put(fd);
+}
+
+/*
+ * A forked child takes the last copies of a few churn descriptors, some
+ * first registered in a shared instance, and exits with them a moment
+ * later: its exit is their last close (of an instance, maybe, watched by
+ * others), while the other threads go on.
+ */
+static void op_fork_last(struct worker *w)
+{
+	int fds[3], n = 1 + xep_rand_below(&w->rnd, 3), i, status;
+	long us = xep_rand_below(&w->rnd, 3000);
+	pid_t pid, ret;
+
+	if (w->in_child || atomic_load(&sh->last_forks) >= MAX_LAST_FORKS)
+		return;
+	atomic_fetch_add(&sh->last_forks, 1);
+	for (i = 0; i < n; i++) {
+		fds[i] = atomic_exchange(&churn[xep_rand_below(&w->rnd, NCHURN)], -1);
+		if (fds[i] >= 0 && xep_rand_below(&w->rnd, 2)) {
+			struct epoll_event ev = { .events = rand_mask(w) & ~EPOLLEXCLUSIVE,
+						  .data.u64 = new_data() };
+
+			/* Any result: the churn descriptor may be anything. */
+			(void)xepoll_ctl(inst[xep_rand_below(&w->rnd, NINST)],
+					 EPOLL_CTL_ADD, fds[i], &ev);
+		}
+	}
+	pthread_rwlock_wrlock(&fork_lock);
+	pid = fork();
+	if (pid)
+		pthread_rwlock_unlock(&fork_lock);
+	if (pid == 0) {
+		struct timespec ts = { 0, us * 1000 };
+
+		nanosleep(&ts, NULL);
+		_exit(0);
+	}
+	if (pid < 0)
+		FAIL("fork: %m");
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0 && close(fds[i]))
+			FAIL("close(%d): %m", fds[i]);
+	if (pid < 0)
+		return;
+	while ((ret = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (ret != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		FAIL("last-copy child %d: status %#x", pid, status);
+}
+
+/* A wait on a churn descriptor: perhaps an instance, perhaps gone. */
+static void op_wait_churn(struct worker *w)
+{
+	char buf[MAXEV * 16];
+	int fd = atomic_load(&churn[xep_rand_below(&w->rnd, NCHURN)]);
+	int max = 1 + xep_rand_below(&w->rnd, MAXEV);
+	int n;
+
+	memset(buf, 0xa5, sizeof(buf));
+	n = xepoll_wait(fd, (struct epoll_event *)buf, max, xep_rand_below(&w->rnd, 3));
+	if (n < 0) {
+		if (errno == EINTR)
+			atomic_fetch_add(&sh->eintr, 1);
+		else if (!ERRNO_IN(errno, EBADF, EINVAL))
+			FAIL("wait on churn descriptor %d: %m", fd);
+		return;
+	}
+	if (n > max) {
+		FAIL("wait returned %d > maxevents %d", n, max);
+		return;
+	}
+	atomic_fetch_add(&sh->events, n);
+	check_events(buf, n, max, sizeof(struct epoll_event), true);
 }
 
 static void op_create(struct worker *w)
@@ -375,8 +512,10 @@ static void op_create(struct worker *w)
 		churn_put(fd);
 		return;
 	default:
+		dup_lock_read(w, true);
 		src = atomic_load(&churn[xep_rand_below(&w->rnd, NCHURN)]);
 		fd = src >= 0 ? fcntl(src, F_DUPFD_CLOEXEC, 0) : -1;
+		dup_lock_read(w, false);
 		if (fd >= 0)
 			churn_put(fd);
 	}
@@ -513,12 +652,130 @@ static void op_private(struct worker *w)
 	}
 }
 
+/*
+ * The exact semantics of a last reference, on the private instance: an
+ * eventfd at the worker's own descriptor number (which no stale churn
+ * number can name), registered there, reports while any reference lives
+ * and never after the last has gone, whichever way it goes, while the
+ * other threads close, dup2 over and fork away their own files on the
+ * same shared inode.
+ */
+static void op_last_ref(struct worker *w)
+{
+	uint64_t d = new_data(), one = 1;
+	int tmp, e = w->slot;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = d };
+	int sp[2], go[2], status, other = -1, way = xep_rand_below(&w->rnd, 6);
+	pid_t pid;
+
+	/* No fork, and no stale dup, copies anything of this op's until its end. */
+	if (way == 5)
+		pthread_rwlock_wrlock(&fork_lock);
+	else
+		pthread_rwlock_rdlock(&fork_lock);
+	pthread_rwlock_wrlock(&dup_lock);
+	tmp = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (tmp >= 0 && dup3(tmp, e, O_CLOEXEC) != e) {
+		FAIL("dup3 to %d: %m", e);
+		close(tmp);
+		tmp = -1;
+	} else if (tmp >= 0) {
+		close(tmp);
+	}
+	if (tmp < 0) {
+		FAIL("eventfd: %m");
+		goto out;
+	}
+	if (write(e, &one, sizeof(one)) != sizeof(one) ||
+	    xepoll_ctl(w->pep, EPOLL_CTL_ADD, e, &ev)) {
+		FAIL("eventfd at %d: %m", e);
+		close(e);
+		goto out;
+	}
+	expect_private(w, 1, d, "registered");
+	switch (way) {
+	case 0:
+		close(e);
+		break;
+	case 1:
+		if (close_range(e, e, 0))
+			FAIL("close_range: %m");
+		break;
+	case 2:		/* another file over it: the private eventfd */
+		if (dup2(w->pefd, e) != e)
+			FAIL("dup2 over %d: %m", e);
+		other = e;
+		break;
+	case 3:
+		other = fcntl(e, F_DUPFD_CLOEXEC, w->slot + 1);
+		close(e);
+		expect_private(w, 1, d, "a dup lives");
+		close(other);
+		other = -1;
+		break;
+	case 4:		/* in flight, then dropped with the receiving socket */
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp)) {
+			FAIL("socketpair: %m");
+			close(e);
+			break;
+		}
+		if (send_fd(sp[0], e))
+			FAIL("SCM_RIGHTS: %m");
+		close(e);
+		expect_private(w, 1, d, "in flight");
+		close(sp[1]);
+		close(sp[0]);
+		break;
+	default:	/* 5: a forked child's copy is the last */
+		if (atomic_load(&sh->last_forks) >= MAX_LAST_FORKS || pipe2(go, O_CLOEXEC)) {
+			close(e);
+			break;
+		}
+		atomic_fetch_add(&sh->last_forks, 1);
+		pid = fork();
+		if (pid == 0) {
+			char c;
+
+			close(go[1]);
+			_exit(read(go[0], &c, 1) < 0);
+		}
+		close(go[0]);
+		close(e);
+		if (pid < 0) {
+			FAIL("fork: %m");
+			close(go[1]);
+			break;
+		}
+		expect_private(w, 1, d, "a child holds it");
+		close(go[1]);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			FAIL("holder child %d: status %#x", pid, status);
+	}
+	{
+		static const char * const ways[] = {
+			"after close()", "after close_range()", "after dup2() over it",
+			"after the dup's close()", "after the in-flight message's drop",
+			"after the holding child's exit",
+		};
+
+		expect_private(w, 0, 0, ways[way]);
+	}
+	if (other >= 0)
+		close(other);
+	atomic_fetch_add(&sh->last_refs, 1);
+out:
+	pthread_rwlock_unlock(&dup_lock);
+	pthread_rwlock_unlock(&fork_lock);
+}
+
 static void run_ops(struct worker *w, int nops);
 
 /*
  * In a forked child: a shared instance watches a signalfd, whose wait
- * queue is the child's and goes with it (POLLFREE) while the registration,
- * which holds the file, stays until the instance is closed.
+ * queue is the child's and goes with it (POLLFREE); the child holds the
+ * file's only reference, so its registration goes at the child's exit.
  */
 static void watch_signalfd(struct worker *w)
 {
@@ -551,7 +808,10 @@ static void op_fork(struct worker *w)
 	if (w->in_child || atomic_load(&sh->forks) >= 40)
 		return;
 	atomic_fetch_add(&sh->forks, 1);
+	pthread_rwlock_wrlock(&fork_lock);
 	pid = fork();
+	if (pid)
+		pthread_rwlock_unlock(&fork_lock);
 	if (pid < 0) {
 		FAIL("fork: %m");
 		return;
@@ -583,19 +843,27 @@ static void run_ops(struct worker *w, int nops)
 			op_ctl_stable(w);
 		else if (r < 400)
 			op_ctl_churn(w);
-		else if (r < 600)
+		else if (r < 580)
 			op_wait(w);
-		else if (r < 800)
+		else if (r < 600)
+			op_wait_churn(w);
+		else if (r < 780)
 			op_io(w);
-		else if (r < 860)
+		else if (r < 830)
 			op_close(w);
+		else if (r < 860)
+			op_dup2(w);
 		else if (r < 920)
 			op_create(w);
-		else if (r < 998) {
+		else if (r < 994) {
 			/* A forked child shares the private files with its parent. */
-			if (!w->in_child)
+			if (!w->in_child && r < 960)
 				op_private(w);
+			else if (!w->in_child)
+				op_last_ref(w);
 		}
+		else if (r < 998)
+			op_fork_last(w);
 		else
 			op_fork(w);
 		atomic_fetch_add(&sh->ops, 1);
@@ -671,6 +939,12 @@ TEST_F_TIMEOUT(stress, shared_instances, 420)
 	pthread_t sigthr;
 	int i, fds[2], status;
 
+	pthread_rwlockattr_t rwa;
+
+	pthread_rwlockattr_init(&rwa);
+	pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	ASSERT_EQ(0, pthread_rwlock_init(&fork_lock, &rwa));
+	ASSERT_EQ(0, pthread_rwlock_init(&dup_lock, &rwa));
 	max_iters = xep_env_ull("XEPOLL_STRESS_ITERATIONS", 200000);
 	TH_LOG("seed %llu (XEPOLL_STRESS_SEED), %llu s, at most %llu ops per worker",
 	       (unsigned long long)seed, secs, max_iters);
@@ -706,7 +980,8 @@ TEST_F_TIMEOUT(stress, shared_instances, 420)
 	halfway = deadline - secs / 2.0;
 
 	for (i = 0; i < NTHREADS; i++) {
-		workers[i] = (struct worker){ .rnd = xep_rand(&rnd) | 1, .id = i };
+		workers[i] = (struct worker){ .rnd = xep_rand(&rnd) | 1, .id = i,
+					      .slot = 600 + 4 * i };
 		ASSERT_EQ(0, worker_init(&workers[i]));
 	}
 	/* Processes before threads, so that they inherit all but threads. */
@@ -738,9 +1013,10 @@ TEST_F_TIMEOUT(stress, shared_instances, 420)
 			TH_LOG("worker process %d: status %#x", procs[i], status);
 	}
 
-	TH_LOG("%lu ops, %lu events, %lu waits interrupted, %lu forks",
+	TH_LOG("%lu ops, %lu events, %lu waits interrupted, %lu forks, %lu last-reference checks, %lu last-copy children",
 	       atomic_load(&sh->ops), atomic_load(&sh->events),
-	       atomic_load(&sh->eintr), atomic_load(&sh->forks));
+	       atomic_load(&sh->eintr), atomic_load(&sh->forks),
+	       atomic_load(&sh->last_refs), atomic_load(&sh->last_forks));
 	EXPECT_EQ(0, atomic_load(&sh->failures));
 	EXPECT_LT(0, atomic_load(&sh->events));
 
