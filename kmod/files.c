@@ -86,6 +86,7 @@ struct hlist_head *xep_files_watchers(struct file *file)
 	xf = rhashtable_lookup(&xep_files, &file, xep_files_params);
 	return xf ? &xf->items : &none;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_files_watchers);
 
 /* A new entry for @item's file, or an ERR_PTR(). May sleep. */
 static struct xep_file *xep_file_new(struct file *file)

@@ -206,6 +206,7 @@ struct file *xep_item_fget(struct xep_item *item)
 	rcu_read_unlock();
 	return file;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_item_fget);
 
 /*
  * Items are freed after a grace period, for the files table's RCU readers.

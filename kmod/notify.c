@@ -28,12 +28,17 @@
  * the struct xep_file (files.c) on the inode, each of which also holds a
  * reference to the mark.
  *
- * xep_mark_mutex serializes only the transitions of @files between 0 and
- * 1: the 1 -> 0 step destroys the mark under it, so a lookup under it
- * never finds a mark that is going, and a lookup outside it takes a use
- * only while @files is not 0. It is held for bounded work (an allocation
- * and fsnotify's own list updates, which take the group's mark_mutex
- * inside it), never while waiting on anything a user controls.
+ * xep_mark_mutex serializes every lookup, creation, use count and
+ * destruction of a mark, and the dropping of its references: a mark's
+ * last reference may go only where no new mark can be attached to the
+ * same inode at the same time. Letting the two overlap (a lookup taking
+ * a use locklessly, its reference dropped outside the lock while another
+ * task attached the inode's next mark) lost close events on the debug
+ * kernel, within a second of four threads watching and closing eventfds
+ * (selftests/stress_test.c found it). The mutex is held for bounded work
+ * (fsnotify's own list updates, which take the group's mark_mutex and may
+ * allocate its connector), never while waiting on anything a user
+ * controls; a new mark is allocated before it is taken.
  *
  * A mark holds its inode (fsnotify's connector takes an inode reference)
  * as long as it is attached, which is never longer than some watched file
@@ -71,45 +76,33 @@ static struct inode *xep_mark_inode(struct file *file)
 	return d_inode(file->f_path.dentry);
 }
 
-/* Our attached mark on @inode with a use and a reference, or NULL. */
-static struct xep_mark *xep_mark_find(struct inode *inode)
-{
-	struct fsnotify_mark *fsn = xep_find_inode_mark(inode, xep_group);
-	struct xep_mark *mark;
-
-	if (!fsn)
-		return NULL;
-	mark = container_of(fsn, struct xep_mark, fsn);
-	if (atomic_inc_not_zero(&mark->files))
-		return mark;
-	/* Being destroyed, under xep_mark_mutex. */
-	fsnotify_put_mark(fsn);
-	return NULL;
-}
-
 struct xep_mark *xep_mark_get(struct file *file)
 {
 	struct inode *inode = xep_mark_inode(file);
-	struct xep_mark *mark;
+	struct fsnotify_mark *fsn;
+	struct xep_mark *fresh, *mark;
 	int ret;
 
-	mark = xep_mark_find(inode);
-	if (mark)
-		return mark;
+	/* Most ADDs of a new inode need it: no allocation under the mutex. */
+	fresh = kmem_cache_zalloc(xep_mark_cache, GFP_KERNEL_ACCOUNT);
 
 	mutex_lock(&xep_mark_mutex);
-	mark = xep_mark_find(inode);
-	if (mark)
+	fsn = xep_find_inode_mark(inode, xep_group);
+	if (fsn) {
+		/* The reference fsnotify_find_mark() took is the caller's. */
+		mark = container_of(fsn, struct xep_mark, fsn);
+		mark->files++;
 		goto out_unlock;
-
-	mark = kmem_cache_zalloc(xep_mark_cache, GFP_KERNEL_ACCOUNT);
+	}
+	mark = fresh;
+	fresh = NULL;
 	if (!mark) {
 		mark = ERR_PTR(-ENOMEM);
 		goto out_unlock;
 	}
 	fsnotify_init_mark(&mark->fsn, xep_group);
 	mark->fsn.mask = XEP_MARK_MASK;
-	atomic_set(&mark->files, 1);
+	mark->files = 1;
 	/* Its one reference so far is the caller's. */
 	ret = fsnotify_add_inode_mark(&mark->fsn, inode, 0);
 	if (ret) {
@@ -119,16 +112,18 @@ struct xep_mark *xep_mark_get(struct file *file)
 	}
 out_unlock:
 	mutex_unlock(&xep_mark_mutex);
+	if (fresh)
+		kmem_cache_free(xep_mark_cache, fresh);
 	return mark;
 }
 
 void xep_mark_put(struct xep_mark *mark)
 {
-	if (atomic_dec_and_mutex_lock(&mark->files, &xep_mark_mutex)) {
+	mutex_lock(&xep_mark_mutex);
+	if (!--mark->files)
 		fsnotify_destroy_mark(&mark->fsn, xep_group);
-		mutex_unlock(&xep_mark_mutex);
-	}
 	fsnotify_put_mark(&mark->fsn);
+	mutex_unlock(&xep_mark_mutex);
 }
 
 /*

@@ -12,12 +12,11 @@
  * struct xep_mark - xepoll's fsnotify mark on one inode
  * @fsn:	the mark; its mask asks for the close events
  * @files:	struct xep_file on the inode, each holding a use and a
- *		reference (0 -> 1 and 1 -> 0 under xep_mark_mutex, other
- *		steps atomic)
+ *		reference (xep_mark_mutex)
  */
 struct xep_mark {
 	struct fsnotify_mark fsn;
-	atomic_t files;
+	unsigned int files;
 };
 
 /*
