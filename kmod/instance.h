@@ -153,6 +153,8 @@ struct xep_pwq {
  *		under xf->lock)
  * @pinned:	holds a reference to @file, whose last close is not
  *		announced (compat.h); charged to the user's pins (immutable)
+ * @held:	@rdllink links it on a minimum-batch waiter's held list,
+ *		not on ep->rdllist (ep->mtx)
  * @xf:		its file's entry in the files table; NULL before ADD enters
  *		it and once it is claimed (xf->lock; read locklessly)
  * @fnode:	link on xf->items (xf->lock; RCU readers)
@@ -171,6 +173,7 @@ struct xep_item {
 	__poll_t events;
 	u64 data;
 	bool pinned;
+	bool held;
 	struct xep_pwq *pwqlist;
 	struct xep_file *xf;
 	struct hlist_node fnode;
@@ -184,6 +187,9 @@ struct xep_item {
  * @lock:	see Locking above
  * @tree:	the interest list (ep->mtx)
  * @rdllist:	items with events to report, oldest first (ep->lock)
+ * @nready:	how many items @rdllist holds, which a minimum-batch
+ *		waiter compares with the events it still needs (ep->lock;
+ *		during a scan, 0 until xep_scan_done() counts them back)
  * @released:	items whose file's last close claimed them, to be taken
  *		out of the tree (lockless pushes; emptied under ep->mtx)
  * @ovflist:	items made ready during an event transfer, newest first,
@@ -207,6 +213,7 @@ struct xep_instance {
 	spinlock_t lock;		/* see Locking above */
 	struct rb_root_cached tree;
 	struct list_head rdllist;
+	unsigned int nready;
 	struct llist_head released;
 	struct xep_item *ovflist;
 	wait_queue_head_t wq;

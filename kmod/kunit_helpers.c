@@ -192,6 +192,8 @@ unsigned int xkt_ready_count(struct xep_instance *ep)
 
 	spin_lock_irq(&ep->lock);
 	n = list_count_nodes(&ep->rdllist);
+	/* Outside a scan, the count a minimum batch relies on is exact. */
+	WARN_ON(ep->ovflist == XEP_OVF_INACTIVE && n != ep->nready);
 	spin_unlock_irq(&ep->lock);
 	return n;
 }

@@ -10,6 +10,11 @@
  *   held      on a minimum-batch waiter's held list (ep->mtx): reported
  *             by that wait, back on the ready list when it ends
  *
+ * ep->nready counts the ready items, so that a minimum-batch waiter can
+ * tell whether enough are there for it (wait.c): every change to rdllist
+ * outside a scan changes it under ep->lock, and a scan counts what it
+ * leaves behind and sets it in xep_scan_done().
+ *
  * A transfer (xep_ready_transfer(), and xep_ready_poll()) holds ep->mtx,
  * moves the whole ready list to a private batch (xep_scan_start()) and
  * works through it without ep->lock, since copying to user space and
@@ -17,6 +22,9 @@
  * rdllist, which the scan owns, so it chains them on ovflist instead;
  * xep_scan_done() moves them back, with whatever the scan left in its
  * batch, and wakes a waiter if anything is ready.
+ *
+ * Every wake-up of ep->wq goes through xep_wait_wake(), under ep->lock,
+ * with ep->nready already counting what it announces.
  *
  * Each transferred item is polled again, so a stale wake-up reports
  * nothing. A level-triggered item that reported goes back to the tail of
@@ -37,6 +45,7 @@
 #include "ready.h"
 #include "stats.h"
 #include "trace.h"
+#include "wait.h"
 
 static inline bool xep_item_queued(const struct xep_item *item)
 {
@@ -48,11 +57,20 @@ static inline bool xep_scanning(const struct xep_instance *ep)
 	return READ_ONCE(ep->ovflist) != XEP_OVF_INACTIVE;
 }
 
+/* Put @item at the tail of the ready list; the caller holds ep->lock. */
+static void xep_ready_add_tail(struct xep_instance *ep, struct xep_item *item)
+{
+	list_add_tail(&item->rdllink, &ep->rdllist);
+	ep->nready++;
+}
+
 /*
  * The callback on every watched wait queue. It may run in hard-IRQ
  * context, with the queue's lock held. Returns whether it woke a waiter,
  * which tells an exclusive wake-up (EPOLLEXCLUSIVE) whether to go on to
- * the next entry.
+ * the next entry: a waiter that lets the wake-up pass (a minimum batch
+ * still short of events) has not taken it, and the next instance on the
+ * file's queue may have one that will.
  */
 int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 		      void *key)
@@ -61,7 +79,7 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 	struct xep_item *item = pwq->item;
 	struct xep_instance *ep = item->ep;
 	__poll_t pollflags = key_to_poll(key);
-	bool pwake = false, ewake = false;
+	bool pwake = false, ewake = false, woken;
 	unsigned long flags;
 
 	xep_stat_add(wakeups, 1);
@@ -83,32 +101,27 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 			WRITE_ONCE(ep->ovflist, item);
 		}
 	} else if (!xep_item_queued(item)) {
-		list_add_tail(&item->rdllink, &ep->rdllist);
+		xep_ready_add_tail(ep, item);
 	}
 
-	/* Both queues are checked under ep->lock, which waiters take to join. */
-	if (waitqueue_active(&ep->wq)) {
-		/*
-		 * An exclusive item counts as having woken someone only if
-		 * the event is one its waiters asked for, as epoll decides.
-		 */
-		if ((item->events & EPOLLEXCLUSIVE) && !(pollflags & POLLFREE)) {
-			switch (pollflags & (EPOLLIN | EPOLLOUT)) {
-			case EPOLLIN:
-				ewake = item->events & EPOLLIN;
-				break;
-			case EPOLLOUT:
-				ewake = item->events & EPOLLOUT;
-				break;
-			case 0:
-				ewake = true;
-				break;
-			}
+	woken = xep_wait_wake(ep, sync);
+	/*
+	 * An exclusive item counts as having woken someone only if a waiter
+	 * took the wake-up, for an event its waiters asked for, as epoll
+	 * decides.
+	 */
+	if (woken && (item->events & EPOLLEXCLUSIVE) && !(pollflags & POLLFREE)) {
+		switch (pollflags & (EPOLLIN | EPOLLOUT)) {
+		case EPOLLIN:
+			ewake = item->events & EPOLLIN;
+			break;
+		case EPOLLOUT:
+			ewake = item->events & EPOLLOUT;
+			break;
+		case 0:
+			ewake = true;
+			break;
 		}
-		if (sync)
-			wake_up_sync(&ep->wq);
-		else
-			wake_up(&ep->wq);
 	}
 	/* poll_wait joiners hold its own lock; a racing one re-checks. */
 	pwake = waitqueue_active(&ep->poll_wait);
@@ -179,10 +192,8 @@ void xep_ready_queue(struct xep_instance *ep, struct xep_item *item)
 
 	spin_lock_irq(&ep->lock);
 	if (!xep_item_queued(item)) {
-		list_add_tail(&item->rdllink, &ep->rdllist);
-		/* As in xep_wake_callback(): checked under ep->lock. */
-		if (waitqueue_active(&ep->wq))
-			wake_up(&ep->wq);
+		xep_ready_add_tail(ep, item);
+		xep_wait_wake(ep, false);
 		/* As in xep_wake_callback(): a racing poller re-checks. */
 		pwake = waitqueue_active(&ep->poll_wait);
 	}
@@ -192,12 +203,22 @@ void xep_ready_queue(struct xep_instance *ep, struct xep_item *item)
 		xep_instance_poll_wake(ep, NULL);
 }
 
-/* Take @item off the ready list; the caller holds ep->mtx, so no scan runs. */
+/*
+ * Take @item off the ready list, or off the held list of the minimum
+ * batch that holds it; the caller holds ep->mtx, so no scan runs.
+ */
 void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item)
 {
+	lockdep_assert_held(&ep->mtx);
+
 	spin_lock_irq(&ep->lock);
-	if (xep_item_queued(item))
+	if (xep_item_queued(item)) {
 		list_del_init(&item->rdllink);
+		if (item->held)
+			item->held = false;
+		else
+			ep->nready--;
+	}
 	spin_unlock_irq(&ep->lock);
 }
 
@@ -211,17 +232,29 @@ bool xep_ready_available(struct xep_instance *ep)
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_ready_available);
 
-static void xep_scan_start(struct xep_instance *ep, struct list_head *batch)
+/* Take the ready list into @batch. Returns how many items it holds. */
+static unsigned int xep_scan_start(struct xep_instance *ep,
+				   struct list_head *batch)
 {
+	unsigned int n;
+
 	lockdep_assert_held(&ep->mtx);
 
 	spin_lock_irq(&ep->lock);
 	list_splice_init(&ep->rdllist, batch);
+	n = ep->nready;
+	ep->nready = 0;
 	WRITE_ONCE(ep->ovflist, NULL);
 	spin_unlock_irq(&ep->lock);
+	return n;
 }
 
-static void xep_scan_done(struct xep_instance *ep, struct list_head *batch)
+/*
+ * The end of a scan: @n counts the items it leaves on @batch and those it
+ * put back on ep->rdllist itself.
+ */
+static void xep_scan_done(struct xep_instance *ep, struct list_head *batch,
+			  unsigned int n)
 {
 	struct xep_item *item, *next;
 
@@ -234,17 +267,19 @@ static void xep_scan_done(struct xep_instance *ep, struct list_head *batch)
 	for (item = ep->ovflist; item; item = next) {
 		next = item->ovf_next;
 		item->ovf_next = XEP_OVF_INACTIVE;
-		if (!xep_item_queued(item))
+		if (!xep_item_queued(item)) {
 			list_add(&item->rdllink, &ep->rdllist);
+			n++;
+		}
 	}
 	WRITE_ONCE(ep->ovflist, XEP_OVF_INACTIVE);
 
 	/* What the scan did not get to goes first next time. */
 	list_splice(batch, &ep->rdllist);
+	ep->nready = n;
 
-	/* Waiters join ep->wq under ep->lock, which we hold. */
-	if (!list_empty(&ep->rdllist) && waitqueue_active(&ep->wq))
-		wake_up(&ep->wq);
+	if (n)
+		xep_wait_wake(ep, false);
 
 	spin_unlock_irq(&ep->lock);
 }
@@ -282,6 +317,7 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 				 struct list_head *held)
 {
 	struct xep_item *item, *tmp;
+	unsigned int queued;
 	LIST_HEAD(batch);
 	poll_table pt;
 	int res = 0;
@@ -294,7 +330,7 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 
 	mutex_lock(&ep->mtx);
 	xep_instance_reap(ep);
-	xep_scan_start(ep, &batch);
+	queued = xep_scan_start(ep, &batch);
 
 	list_for_each_entry_safe(item, tmp, &batch, rdllink) {
 		__poll_t revents;
@@ -303,6 +339,7 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 			break;
 
 		list_del_init(&item->rdllink);
+		queued--;
 		revents = xep_item_poll(item, &pt, 1);
 		if (!revents)
 			continue;
@@ -310,19 +347,28 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 		if (xep_put_event(events + res * event_size, event_size,
 				  revents, item->data)) {
 			list_add(&item->rdllink, &batch);
+			queued++;
 			if (!res)
 				res = -EFAULT;
 			break;
 		}
 		res++;
 
-		if (item->events & EPOLLONESHOT)
+		if (item->events & EPOLLONESHOT) {
 			WRITE_ONCE(item->events, item->events & XEP_PRIVATE_BITS);
-		else if (!(item->events & EPOLLET))
-			list_add_tail(&item->rdllink, held ?: &ep->rdllist);
+		} else if (item->events & EPOLLET) {
+			/* Idle until the file's next wake-up. */
+		} else if (held) {
+			list_add_tail(&item->rdllink, held);
+			item->held = true;
+		} else {
+			/* The scan owns rdllist: no ep->lock. */
+			list_add_tail(&item->rdllink, &ep->rdllist);
+			queued++;
+		}
 	}
 
-	xep_scan_done(ep, &batch);
+	xep_scan_done(ep, &batch, queued);
 	mutex_unlock(&ep->mtx);
 
 	if (res > 0)
@@ -353,15 +399,22 @@ EXPORT_SYMBOL_IF_KUNIT(xep_ready_transfer_held);
  */
 void xep_ready_release_held(struct xep_instance *ep, struct list_head *held)
 {
+	struct xep_item *item;
 	bool pwake = false;
+	unsigned int n = 0;
 
 	mutex_lock(&ep->mtx);
-	if (!list_empty(held)) {
+	/* No more than the wait reported: a short walk. */
+	list_for_each_entry(item, held, rdllink) {
+		item->held = false;
+		n++;
+	}
+	if (n) {
 		spin_lock_irq(&ep->lock);
 		list_splice_tail_init(held, &ep->rdllist);
-		/* As in xep_ready_queue(): checked under ep->lock. */
-		if (waitqueue_active(&ep->wq))
-			wake_up(&ep->wq);
+		ep->nready += n;
+		/* All of them at once: a batch counts them, not wake-ups. */
+		xep_wait_wake(ep, false);
 		/* As in xep_wake_callback(): a racing poller re-checks. */
 		pwake = waitqueue_active(&ep->poll_wait);
 		spin_unlock_irq(&ep->lock);
@@ -381,6 +434,7 @@ EXPORT_SYMBOL_IF_KUNIT(xep_ready_release_held);
 __poll_t xep_ready_poll(struct xep_instance *ep, int depth)
 {
 	struct xep_item *item, *tmp;
+	unsigned int queued;
 	LIST_HEAD(batch);
 	__poll_t res = 0;
 	poll_table pt;
@@ -388,15 +442,16 @@ __poll_t xep_ready_poll(struct xep_instance *ep, int depth)
 	init_poll_funcptr(&pt, NULL);
 
 	mutex_lock_nested(&ep->mtx, depth);
-	xep_scan_start(ep, &batch);
+	queued = xep_scan_start(ep, &batch);
 	list_for_each_entry_safe(item, tmp, &batch, rdllink) {
 		if (xep_item_poll(item, &pt, depth + 1)) {
 			res = EPOLLIN | EPOLLRDNORM;
 			break;
 		}
 		list_del_init(&item->rdllink);
+		queued--;
 	}
-	xep_scan_done(ep, &batch);
+	xep_scan_done(ep, &batch, queued);
 	mutex_unlock(&ep->mtx);
 	return res;
 }

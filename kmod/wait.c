@@ -199,16 +199,19 @@ static void xep_sigmask_restore(const struct xep_wait_ctx *ctx, long ret)
 /**
  * struct xep_waiter - a task asleep in a wait, on ep->wq
  * @wait:	the queue entry
- * @need:	wake-ups still to come before the task wakes: 1 for a plain
- *		wait, more for a minimum batch that has its first events
+ * @ep:		the instance waited on
+ * @need:	events the wait still needs: 1 for a plain wait, more for a
+ *		minimum batch that has its first events
  * @passed:	a wake-up was let pass: events may be ready for the batch
  *
- * Wake-ups of ep->wq are all issued under ep->lock (ready.c), under which
- * the waiter also joins the queue: @need is protected by ep->lock.
+ * Wake-ups of ep->wq are all issued under ep->lock (xep_wait_wake()),
+ * under which the waiter also joins the queue: the fields are protected
+ * by ep->lock.
  */
 struct xep_waiter {
 	wait_queue_entry_t wait;
-	int need;
+	struct xep_instance *ep;
+	unsigned int need;
 	bool passed;
 };
 
@@ -218,24 +221,56 @@ struct xep_waiter {
  * loop with a stale entry would swallow a wake-up meant for another.
  *
  * A minimum batch sleeps through the wake-ups it does not need, as
- * io_uring's min-wait does: each one is a file's readiness (or a repeat of
- * one), so it takes at least @need of them for @need events, and the task
- * wakes once for the batch instead of once an event. A wake-up it lets
- * pass returns 0, so that an exclusive wake-up goes on to the next waiter.
+ * io_uring's min-wait does: while fewer items are ready than it needs
+ * events, it lets a wake-up pass, and the task wakes once for the batch
+ * instead of once an event. It counts ready items, not wake-ups, since
+ * one wake-up may announce many (a batch that ends puts back all the
+ * items it held). A wake-up it lets pass returns 0, so that an exclusive
+ * wake-up goes on to the next waiter; one it takes says so in @key.
  */
 static int xep_wake_waiter(struct wait_queue_entry *entry, unsigned int mode,
 			   int sync, void *key)
 {
 	struct xep_waiter *waiter = container_of(entry, struct xep_waiter, wait);
+	bool *taken = key;
 	int ret;
 
-	if (--waiter->need > 0) {
+	if (waiter->need > 1 && waiter->ep->nready < waiter->need) {
 		waiter->passed = true;
 		return 0;
 	}
-	ret = default_wake_function(entry, mode, sync, key);
+	ret = default_wake_function(entry, mode, sync, NULL);
 	list_del_init_careful(&entry->entry);
+	if (taken)
+		*taken = true;
 	return ret;
+}
+
+/**
+ * xep_wait_wake - wake a waiter of @ep for what its ready list holds now
+ * @ep:		the instance
+ * @sync:	the waker is about to sleep (wake_up_sync())
+ *
+ * Wakes the first waiter that takes the wake-up, as wake_up() does with
+ * exclusive waiters. The caller holds ep->lock, under which waiters join
+ * the queue, and ep->nready already counts what it announces.
+ *
+ * Return: whether a waiter took the wake-up.
+ */
+bool xep_wait_wake(struct xep_instance *ep, bool sync)
+{
+	bool taken = false;
+
+	lockdep_assert_held(&ep->lock);
+
+	/* No barrier: waiters join under ep->lock, which we hold. */
+	if (!waitqueue_active(&ep->wq))
+		return false;
+	if (sync)
+		__wake_up_sync_key(&ep->wq, TASK_NORMAL, &taken);
+	else
+		__wake_up(&ep->wq, TASK_NORMAL, 1, &taken);
+	return taken;
 }
 
 static int xep_wait_events(struct xep_instance *ep,
@@ -293,9 +328,11 @@ static int xep_wait_events(struct xep_instance *ep,
 
 		init_wait(&waiter.wait);
 		waiter.wait.func = xep_wake_waiter;
+		waiter.ep = ep;
 		/*
 		 * Until the first events, any wake-up: min_wait_ns counts
-		 * from them. Then only the last one the batch needs.
+		 * from them. Then only one that finds as many items ready
+		 * as the batch still needs.
 		 */
 		waiter.need = res ? ctx->min_events - res : 1;
 		waiter.passed = false;

@@ -53,5 +53,6 @@ struct xep_wait_ctx {
 int xep_wait_prepare(const struct xepoll_wait *args, struct xep_wait_ctx *ctx);
 long xep_wait_run(struct xep_instance *ep, struct xep_wait_ctx *ctx);
 long xep_wait(struct xep_instance *ep, const struct xepoll_wait *args);
+bool xep_wait_wake(struct xep_instance *ep, bool sync);
 
 #endif /* _XEPOLL_WAIT_H */

@@ -476,4 +476,174 @@ TEST_F(minwait, min_wait_returns_what_came_meanwhile)
 	EXPECT_EQ(sent, seen);
 }
 
+struct mw_timed {
+	int epfd;
+	int maxevents;
+	int min_events;
+	long timeout_ms;
+	int n;
+	long long took_ms;
+	pid_t tid;
+};
+
+/* One minimum-batch wait, timed; @tid tells the test whom to watch sleep. */
+static void *mw_timed_thread(void *arg)
+{
+	struct mw_timed *w = arg;
+	struct timespec ts = ms_ts(w->timeout_ms);
+	struct epoll_event ev[2 * NFD];
+	long long t0;
+
+	w->tid = gettid();
+	t0 = now_ms();
+	w->n = xepoll_wait_min(w->epfd, ev, w->maxevents, w->min_events, 0,
+			       &ts, NULL);
+	w->took_ms = now_ms() - t0;
+	return NULL;
+}
+
+static pid_t mw_timed_start(pthread_t *t, struct mw_timed *w)
+{
+	__atomic_store_n(&w->tid, 0, __ATOMIC_RELAXED);
+	if (pthread_create(t, NULL, mw_timed_thread, w))
+		return 0;
+	while (!__atomic_load_n(&w->tid, __ATOMIC_RELAXED))
+		msleep(1);
+	return w->tid;
+}
+
+/*
+ * A batch waits for events, not for wake-ups. W1 holds three
+ * level-triggered events and wants five; W2 holds one and wants three.
+ * When W1's timeout ends its wait, its three events go back to the ready
+ * list in one go, and W2, with four events ready now, must return at
+ * once, not at its own timeout.
+ */
+TEST_F(minwait, batch_counts_events_not_wakeups)
+{
+	struct mw_timed w1 = { .epfd = self->epfd, .maxevents = 2 * NFD,
+			       .min_events = 5, .timeout_ms = 400 };
+	struct mw_timed w2 = { .epfd = self->epfd, .maxevents = 2 * NFD,
+			       .min_events = 3, .timeout_ms = 8000 };
+	pthread_t t1, t2;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, add(self->epfd, self->efd[i], EPOLLIN, i + 1));
+		ASSERT_EQ(sizeof(one), write(self->efd[i], &one, sizeof(one)));
+	}
+	ASSERT_EQ(0, add(self->epfd, self->efd[3], EPOLLIN | EPOLLET, 4));
+
+	/* W1 takes the three and sleeps for two more. */
+	ASSERT_NE(0, mw_timed_start(&t1, &w1));
+	ASSERT_TRUE(wait_task_sleeping(w1.tid, 2000));
+	/* W2 finds nothing and sleeps. */
+	ASSERT_NE(0, mw_timed_start(&t2, &w2));
+	ASSERT_TRUE(wait_task_sleeping(w2.tid, 2000));
+	/* One edge: too few to wake W1, so it goes on to W2, which takes it. */
+	ASSERT_EQ(sizeof(one), write(self->efd[3], &one, sizeof(one)));
+
+	ASSERT_EQ(0, pthread_join(t1, NULL));
+	EXPECT_EQ(3, w1.n);
+	ASSERT_EQ(0, pthread_join(t2, NULL));
+	EXPECT_EQ(4, w2.n);
+	/* W2 returned with W1, not at its own timeout. */
+	EXPECT_GT(3000, w2.took_ms);
+}
+
+/* ---- both backends: exclusive wake-ups and minimum batches ---- */
+
+FIXTURE(exclusive) {
+	int ep[2];
+	int shared;	/* the file both instances watch exclusively */
+	int own;	/* another file of ep[0]'s, ready from the start */
+};
+
+FIXTURE_VARIANT(exclusive) {
+	const struct backend *be;
+};
+
+BACKEND_VARIANTS(exclusive);
+
+FIXTURE_SETUP(exclusive)
+{
+	int i;
+
+	self->shared = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, self->shared);
+	self->own = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, self->own);
+	for (i = 0; i < 2; i++) {
+		self->ep[i] = variant->be->create1(EPOLL_CLOEXEC);
+		ASSERT_LE(0, self->ep[i]);
+		/* ep[0] first: its entry is the one the wake-up meets first. */
+		ASSERT_EQ(0, backend_add(variant->be, self->ep[i], self->shared,
+					 EPOLLIN | EPOLLEXCLUSIVE, 10 + i));
+	}
+	ASSERT_EQ(0, backend_add(variant->be, self->ep[0], self->own, EPOLLIN, 1));
+}
+
+FIXTURE_TEARDOWN(exclusive)
+{
+	close(self->ep[0]);
+	close(self->ep[1]);
+	close(self->shared);
+	close(self->own);
+}
+
+struct ex_waiter {
+	const struct backend *be;
+	int epfd;
+	int n;
+	long long took_ms;
+	pid_t tid;
+};
+
+static void *ex_wait_thread(void *arg)
+{
+	struct ex_waiter *w = arg;
+	struct epoll_event ev[NFD];
+	long long t0;
+
+	w->tid = gettid();
+	t0 = now_ms();
+	w->n = w->be->wait(w->epfd, ev, NFD, 8000);
+	w->took_ms = now_ms() - t0;
+	return NULL;
+}
+
+/*
+ * An exclusive wake-up that no waiter of the first instance takes goes
+ * on to the next instance. On epoll the first instance has no waiter; on
+ * xepoll it has a minimum-batch waiter that holds one event and needs two
+ * more, so one event is too few for it: the wake-up must not stop there.
+ */
+TEST_F(exclusive, declined_wakeup_goes_on)
+{
+	struct mw_timed batch = { .epfd = self->ep[0], .maxevents = NFD,
+				  .min_events = 3, .timeout_ms = 1500 };
+	struct ex_waiter plain = { .be = variant->be, .epfd = self->ep[1] };
+	bool batching = variant->be == &backend_xepoll;
+	pthread_t tb, tp;
+
+	if (batching) {
+		ASSERT_NE(0, mw_timed_start(&tb, &batch));
+		ASSERT_TRUE(wait_task_sleeping(batch.tid, 2000));
+	}
+	ASSERT_EQ(0, pthread_create(&tp, NULL, ex_wait_thread, &plain));
+	while (!__atomic_load_n(&plain.tid, __ATOMIC_RELAXED))
+		msleep(1);
+	ASSERT_TRUE(wait_task_sleeping(plain.tid, 2000));
+
+	ASSERT_EQ(sizeof(one), write(self->shared, &one, sizeof(one)));
+	ASSERT_EQ(0, pthread_join(tp, NULL));
+	EXPECT_EQ(1, plain.n);
+	EXPECT_GT(1000, plain.took_ms);
+	if (batching) {
+		ASSERT_EQ(0, pthread_join(tb, NULL));
+		/* Its own event and the shared one, at its timeout. */
+		EXPECT_EQ(2, batch.n);
+	}
+}
+
 TEST_HARNESS_MAIN
