@@ -37,12 +37,14 @@ void xep_instance_get(struct xep_instance *ep)
 
 /*
  * Take the items whose file's last close claimed them out of the tree
- * (files.c). The caller holds ep->mtx, or the last reference.
+ * (files.c). The caller holds ep->mtx.
  */
 void xep_instance_reap(struct xep_instance *ep)
 {
 	struct xep_item *item, *next;
 	struct llist_node *released;
+
+	lockdep_assert_held(&ep->mtx);
 
 	if (likely(llist_empty(&ep->released)))
 		return;
@@ -57,8 +59,14 @@ void xep_instance_put(struct xep_instance *ep)
 	if (!refcount_dec_and_test(&ep->refcount))
 		return;
 
-	/* A release that could not take ep->mtx left its items to us. */
+	/*
+	 * A release that could not take ep->mtx left its items to us. No
+	 * one else can hold the mutex now, so taking it never waits; it is
+	 * taken for the rules of the tree and the ready list alone.
+	 */
+	mutex_lock(&ep->mtx);
 	xep_instance_reap(ep);
+	mutex_unlock(&ep->mtx);
 	WARN_ON_ONCE(!RB_EMPTY_ROOT(&ep->tree.rb_root));
 	xep_user_put(ep->user);
 	mutex_destroy(&ep->mtx);

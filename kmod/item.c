@@ -221,11 +221,12 @@ static void xep_item_free_rcu(struct rcu_head *head)
 
 /*
  * The instance's side of removing @item, whose file side is done: off the
- * ready list and the tree, uncharged, freed. The caller holds ep->mtx, or
- * the last reference to the instance.
+ * ready list and the tree, uncharged, freed. The caller holds ep->mtx.
  */
 void xep_item_reap(struct xep_instance *ep, struct xep_item *item)
 {
+	lockdep_assert_held(&ep->mtx);
+
 	xep_ready_unqueue(ep, item);
 	xep_tree_erase(ep, item);
 	xep_user_uncharge(ep->user);
