@@ -753,12 +753,13 @@ TEST(close_calls_are_not_interposed)
 
 /*
  * The interposer's dynamic symbol table defines exactly what it stands in
- * for: syscall() and the epoll calls.
+ * for: syscall(), ioctl() (for epoll's busy-poll ioctls) and the epoll
+ * calls.
  */
 TEST(interposer_exports_only_epoll)
 {
 	static const char *const wanted[] = {
-		"syscall", "epoll_create", "epoll_create1", "epoll_ctl",
+		"syscall", "ioctl", "epoll_create", "epoll_create1", "epoll_ctl",
 		"epoll_wait", "epoll_pwait", "epoll_pwait2",
 	};
 	const char *path = getenv("LD_PRELOAD");
