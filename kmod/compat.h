@@ -104,4 +104,18 @@ static inline bool xep_file_tryget(struct file *file)
 	return atomic_long_inc_not_zero(&file->f_count);
 }
 
+/*
+ * Busy-poll parameters (XEPOLL_IOC_SET_PARAMS, XEPOLL_IOC_GET_PARAMS)
+ * exist where the kernel's own epoll has them: EPIOCSPARAMS came in 6.9
+ * (probed from <uapi/linux/eventpoll.h>). Elsewhere (6.1) the ioctls are
+ * not in the table and answer ENOTTY, as EPIOCSPARAMS does on that
+ * kernel's epoll. The busy loop itself, driven by net.core.busy_poll,
+ * needs only napi_busy_loop() and sock_from_file(), exported by both.
+ */
+#ifdef XEP_HAVE_EPOLL_PARAMS
+#define XEP_HAS_BUSY_POLL_PARAMS	1
+#else
+#define XEP_HAS_BUSY_POLL_PARAMS	0
+#endif
+
 #endif /* _XEPOLL_COMPAT_H */

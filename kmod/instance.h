@@ -103,6 +103,8 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+#include "busypoll.h"
+
 struct xep_user;
 struct xep_item;
 struct xep_file;
@@ -206,6 +208,8 @@ struct xep_item {
  * @loop_gen:	generation of the last loop check that visited it
  *		(xep_nest_mutex)
  * @loop_depth:	depth found by that visit (xep_nest_mutex)
+ * @bp:		busy-poll parameters and NAPI id (see struct xep_busy_poll
+ *		for the rules of each field)
  * @rcu:	the instance is freed after RCU readers of the files table
  */
 struct xep_instance {
@@ -224,6 +228,7 @@ struct xep_instance {
 	refcount_t refcount;
 	u64 loop_gen;
 	int loop_depth;
+	struct xep_busy_poll bp;
 	struct rcu_head rcu;
 };
 

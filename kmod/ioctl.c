@@ -15,6 +15,7 @@
 
 #include <linux/xepoll.h>
 
+#include "busypoll.h"
 #include "compat.h"
 #include "ctl.h"
 #include "instance.h"
@@ -33,13 +34,15 @@ static_assert(sizeof(struct xepoll_wait) >= XEPOLL_WAIT_SIZE_VER0);
 static_assert(offsetof(struct xepoll_wait, min_events) == XEPOLL_WAIT_SIZE_VER0);
 static_assert(sizeof(struct xepoll_wait) == XEPOLL_WAIT_SIZE_VER1);
 static_assert(sizeof(struct xepoll_submit) == 40);
+static_assert(sizeof(struct xepoll_params) == 8);
 
 /**
  * struct xep_ioc_def - one ioctl command
  * @targets:	the files it is valid on (enum xep_ioc_target)
  * @dir:	_IOC_DIR of the command: _IOC_WRITE with an argument struct,
  *		_IOC_READ | _IOC_WRITE with one the handler writes back to,
- *		_IOC_NONE with a plain value
+ *		_IOC_READ with one the handler only writes, _IOC_NONE with
+ *		a plain value
  * @min_size:	the argument struct's size in its first version: smaller is
  *		EINVAL
  * @handler:	the handler; @arg is the address of the caller's struct, of
@@ -149,10 +152,46 @@ static long xep_ioc_submit(struct file *file, unsigned long arg, size_t usize)
 	return xep_submit(file->private_data, &submit, u64_to_user_ptr((u64)arg));
 }
 
+static long xep_ioc_set_params(struct file *file, unsigned long arg,
+			       size_t usize)
+{
+	struct xepoll_params params;
+	int ret = xep_ioc_copy(&params, sizeof(params), arg, usize);
+
+	if (ret)
+		return ret;
+	return xep_busy_poll_set_params(file->private_data, &params);
+}
+
+/*
+ * The struct this module knows, and zeroes for the rest of a larger one
+ * (a caller built with a newer header), so that no field it names is left
+ * as it was.
+ */
+static long xep_ioc_get_params(struct file *file, unsigned long arg,
+			       size_t usize)
+{
+	void __user *uarg = u64_to_user_ptr((u64)arg);
+	struct xepoll_params params;
+	long ret;
+
+	ret = xep_busy_poll_get_params(file->private_data, &params);
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, &params, sizeof(params)))
+		return -EFAULT;
+	if (usize > sizeof(params) &&
+	    clear_user(uarg + sizeof(params), usize - sizeof(params)))
+		return -EFAULT;
+	return 0;
+}
+
 #define XEP_IOC_STRUCT(first_size)	\
 	.dir = _IOC_WRITE, .min_size = (first_size)
 #define XEP_IOC_STRUCT_RW(first_size)	\
 	.dir = _IOC_READ | _IOC_WRITE, .min_size = (first_size)
+#define XEP_IOC_STRUCT_R(first_size)	\
+	.dir = _IOC_READ, .min_size = (first_size)
 
 static const struct xep_ioc_def xep_ioctls[] = {
 	[_IOC_NR(XEPOLL_IOC_CREATE)] = {
@@ -179,6 +218,17 @@ static const struct xep_ioc_def xep_ioctls[] = {
 		.targets = XEP_IOC_INSTANCE,
 		XEP_IOC_STRUCT_RW(40),
 		.handler = xep_ioc_submit,
+	},
+	/* Only where the kernel's epoll has EPIOCSPARAMS (compat.h). */
+	[_IOC_NR(XEPOLL_IOC_SET_PARAMS)] = {
+		.targets = XEP_HAS_BUSY_POLL_PARAMS ? XEP_IOC_INSTANCE : 0,
+		XEP_IOC_STRUCT(8),
+		.handler = xep_ioc_set_params,
+	},
+	[_IOC_NR(XEPOLL_IOC_GET_PARAMS)] = {
+		.targets = XEP_HAS_BUSY_POLL_PARAMS ? XEP_IOC_INSTANCE : 0,
+		XEP_IOC_STRUCT_R(8),
+		.handler = xep_ioc_get_params,
 	},
 };
 

@@ -24,6 +24,7 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 
+#include "busypoll.h"
 #include "compat.h"
 #include "files.h"
 #include "item.h"
@@ -154,6 +155,7 @@ int xep_item_insert(struct xep_instance *ep, struct file *file, int fd,
 		return ret;
 	}
 
+	xep_busy_poll_mark(ep, file);
 	if (revents)
 		xep_ready_queue(ep, item);
 	return 0;

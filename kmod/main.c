@@ -14,6 +14,7 @@
 
 #include <linux/xepoll.h>
 
+#include "busypoll.h"
 #include "device.h"
 #include "files.h"
 #include "item.h"
@@ -43,17 +44,19 @@ static int __init xepoll_init(void)
 	ret = xep_sysfs_init();
 	if (ret)
 		goto err_notify;
+	xep_busy_poll_init();
 	ret = xep_device_init();
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", XEPOLL_DEVICE_NAME, ret);
-		goto err_sysfs;
+		goto err_busy_poll;
 	}
 
 	pr_info("loaded, /dev/%s ready, max_user_watches %ld\n",
 		XEPOLL_DEVICE_NAME, xep_max_user_watches);
 	return 0;
 
-err_sysfs:
+err_busy_poll:
+	xep_busy_poll_exit();
 	xep_sysfs_exit();
 err_notify:
 	xep_notify_exit();
@@ -69,6 +72,7 @@ err_user:
 static void __exit xepoll_exit(void)
 {
 	xep_device_exit();
+	xep_busy_poll_exit();
 	xep_sysfs_exit();
 	xep_notify_exit();
 	xep_files_exit();

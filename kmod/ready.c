@@ -40,6 +40,7 @@
 
 #include <linux/xepoll.h>
 
+#include "busypoll.h"
 #include "compat.h"
 #include "item.h"
 #include "ready.h"
@@ -86,6 +87,7 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 	trace_xepoll_wake(ep, item->fd, (__force unsigned int)pollflags,
 			  (__force unsigned int)READ_ONCE(item->events));
 	spin_lock_irqsave(&ep->lock, flags);
+	xep_busy_poll_mark(ep, item->file);
 
 	/* Nothing but private bits: a one-shot item that already fired. */
 	if (!(item->events & ~XEP_PRIVATE_BITS))

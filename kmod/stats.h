@@ -14,11 +14,13 @@
  * @events:	events delivered to user space
  * @wakeups:	wake-up callbacks run on watched files
  * @releases:	registrations removed by their file's last close
+ * @busy_polls:	busy loops run by waits before sleeping (busypoll.c)
  */
 struct xep_stats {
 	u64 events;
 	u64 wakeups;
 	u64 releases;
+	u64 busy_polls;
 };
 
 DECLARE_PER_CPU(struct xep_stats, xep_stats);

@@ -17,6 +17,7 @@
  *   wakeups           wake-up callbacks run since load
  *   releases          registrations removed by their file's last close
  *                     since load
+ *   busy_polls        busy loops run by waits before sleeping since load
  *   users             one line per user with an instance:
  *                     "<uid> <instances> <watches>"
  */
@@ -127,9 +128,17 @@ static ssize_t releases_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  xep_stat_sum(offsetof(struct xep_stats, releases)));
 }
 
+static ssize_t busy_polls_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  xep_stat_sum(offsetof(struct xep_stats, busy_polls)));
+}
+
 static struct kobj_attribute pinned_attr = __ATTR_RO(pinned);
 static struct kobj_attribute events_attr = __ATTR_RO(events);
 static struct kobj_attribute releases_attr = __ATTR_RO(releases);
+static struct kobj_attribute busy_polls_attr = __ATTR_RO(busy_polls);
 static struct kobj_attribute wakeups_attr = __ATTR_RO(wakeups);
 static struct kobj_attribute users_attr = __ATTR_RO(users);
 
@@ -141,6 +150,7 @@ static struct attribute *xep_attrs[] = {
 	&events_attr.attr,
 	&wakeups_attr.attr,
 	&releases_attr.attr,
+	&busy_polls_attr.attr,
 	&users_attr.attr,
 	NULL,
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Tracepoints (events/xepoll/ in tracefs; perf's xepoll:*): changes to
- * interest lists, waits entering and leaving, and wake-up callbacks.
+ * interest lists, waits entering and leaving, wake-up callbacks, and the
+ * busy loops of waits.
  * Documentation/admin-guide.rst shows how to use them.
  */
 #undef TRACE_SYSTEM
@@ -77,6 +78,25 @@ TRACE_EVENT(xepoll_wake,
 			   __entry->events = events;),
 	    TP_printk("ep=%p fd=%d key=0x%x events=0x%x", __entry->ep,
 		      __entry->fd, __entry->key, __entry->events)
+);
+
+TRACE_EVENT(xepoll_busy_poll,
+	    TP_PROTO(const void *ep, unsigned int napi_id, unsigned int budget,
+		     bool prefer, bool found),
+	    TP_ARGS(ep, napi_id, budget, prefer, found),
+	    TP_STRUCT__entry(__field(const void *, ep)
+			     __field(unsigned int, napi_id)
+			     __field(unsigned int, budget)
+			     __field(bool, prefer)
+			     __field(bool, found)),
+	    TP_fast_assign(__entry->ep = ep;
+			   __entry->napi_id = napi_id;
+			   __entry->budget = budget;
+			   __entry->prefer = prefer;
+			   __entry->found = found;),
+	    TP_printk("ep=%p napi_id=%u budget=%u prefer=%d found=%d",
+		      __entry->ep, __entry->napi_id, __entry->budget,
+		      __entry->prefer, __entry->found)
 );
 
 #endif /* _XEPOLL_TRACE_H */

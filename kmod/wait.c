@@ -41,6 +41,7 @@
 #include <linux/time64.h>
 #include <linux/uaccess.h>
 
+#include "busypoll.h"
 #include "compat.h"
 #include "ready.h"
 #include "trace.h"
@@ -309,6 +310,11 @@ static int xep_wait_events(struct xep_instance *ep,
 		}
 		if (res >= ctx->min_events || res == ctx->maxevents || timed_out)
 			break;
+		/* Poll the watched sockets' NAPI context before sleeping. */
+		if (xep_busy_loop(ep)) {
+			avail = true;
+			continue;
+		}
 		if (signal_pending(current)) {
 			if (!res)
 				res = -EINTR;

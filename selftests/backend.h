@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,7 +61,29 @@ struct backend {
 	int (*wait_until)(int epfd, struct epoll_event *events, int maxevents,
 			  clockid_t clockid, const struct timespec *deadline,
 			  const sigset_t *sigmask);
+	/*
+	 * 6.12's busy-poll parameters: ioctl(EPIOCSPARAMS, EPIOCGPARAMS) on
+	 * epoll, xepoll_set_params() and xepoll_get_params() on xepoll.
+	 * struct epoll_params has struct xepoll_params' layout.
+	 */
+	int (*set_params)(int epfd, const struct xepoll_params *params);
+	int (*get_params)(int epfd, struct xepoll_params *params);
 };
+
+/* <linux/eventpoll.h> of 6.9 and later; bookworm's headers have neither. */
+#define BACKEND_EPIOCSPARAMS	_IOW(0x8A, 0x01, struct xepoll_params)
+#define BACKEND_EPIOCGPARAMS	_IOR(0x8A, 0x02, struct xepoll_params)
+
+static inline int backend_epoll_set_params(int epfd,
+					   const struct xepoll_params *params)
+{
+	return ioctl(epfd, BACKEND_EPIOCSPARAMS, params);
+}
+
+static inline int backend_epoll_get_params(int epfd, struct xepoll_params *params)
+{
+	return ioctl(epfd, BACKEND_EPIOCGPARAMS, params);
+}
 
 static inline int backend_epoll_close(int epfd, int fd)
 {
@@ -131,6 +154,8 @@ static const struct backend backend_epoll = {
 	.close_watched = backend_epoll_close,
 	.ctl_batch = backend_epoll_ctl_batch,
 	.wait_until = backend_epoll_wait_until,
+	.set_params = backend_epoll_set_params,
+	.get_params = backend_epoll_get_params,
 };
 
 static const struct backend backend_xepoll = {
@@ -144,6 +169,8 @@ static const struct backend backend_xepoll = {
 	.close_watched = xepoll_close,
 	.ctl_batch = xepoll_ctl_batch,
 	.wait_until = xepoll_wait_until,
+	.set_params = xepoll_set_params,
+	.get_params = xepoll_get_params,
 };
 
 /* ADD @fd to @epfd with @events and @data, through backend @be. */

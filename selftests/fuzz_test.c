@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <sys/utsname.h>
 
 #include <linux/time_types.h>
 #include <linux/xepoll.h>
@@ -714,6 +715,30 @@ static void fuzz_one(struct fuzz *f)
 
 	if (nr == 2 && dir == _IOC_NONE) {
 		fuzz_close(f, on, cmd);
+		return;
+	}
+	/*
+	 * The busy-poll parameters (0x13 set, 0x14 get): only on instances,
+	 * only where the kernel's epoll has them (6.9 on); a first version
+	 * of 8 bytes. Their values are another test's (busypoll_test): any
+	 * of their errors will do, and a get writes only to the region.
+	 */
+	if (!on_dev && ((nr == 0x13 && dir == _IOC_WRITE) ||
+			(nr == 0x14 && dir == _IOC_READ))) {
+		struct utsname u;
+		int ma = 0, mi = 0;
+
+		uname(&u);
+		sscanf(u.release, "%d.%d", &ma, &mi);
+		ret = xioctl(on, cmd, xep_rand_below(&f->rnd, 2) ? (uintptr_t)f->region : 0);
+		count(f, ret);
+		if (ma < 6 || (ma == 6 && mi < 9))
+			CHECK(f, ret == -ENOTTY, "cmd %#lx before 6.9: %s", cmd, errname(ret));
+		else if (usize < 8)
+			CHECK(f, ret == -EINVAL, "cmd %#lx size %zu: %s", cmd, usize, errname(ret));
+		else
+			CHECK(f, ret == 0 || ret == -EFAULT || ret == -EINVAL || ret == -E2BIG ||
+			      ret == -EPERM || ret == -EOPNOTSUPP, "cmd %#lx: %s", cmd, errname(ret));
 		return;
 	}
 	if (!((nr == 1 && on_dev) || ((nr == 0x10 || nr == 0x11 || nr == 0x12) && !on_dev)) ||

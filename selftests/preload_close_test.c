@@ -30,11 +30,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -753,12 +755,13 @@ TEST(close_calls_are_not_interposed)
 
 /*
  * The interposer's dynamic symbol table defines exactly what it stands in
- * for: syscall() and the epoll calls.
+ * for: syscall(), ioctl() (for epoll's busy-poll ioctls) and the epoll
+ * calls.
  */
 TEST(interposer_exports_only_epoll)
 {
 	static const char *const wanted[] = {
-		"syscall", "epoll_create", "epoll_create1", "epoll_ctl",
+		"syscall", "ioctl", "epoll_create", "epoll_create1", "epoll_ctl",
 		"epoll_wait", "epoll_pwait", "epoll_pwait2",
 	};
 	const char *path = getenv("LD_PRELOAD");
@@ -912,6 +915,68 @@ TEST(syscall_epoll_forms)
 	ASSERT_EQ(getpid(), syscall(SYS_getpid));
 	close(sv[0]);
 	close(sv[1]);
+	close(epfd);
+}
+
+/*
+ * 6.12's busy-poll ioctls, as an epoll program calls them (bookworm's
+ * headers have neither the numbers nor struct epoll_params): the same
+ * answers natively and interposed, where they become xepoll's ioctls.
+ */
+struct ep_params {
+	uint32_t busy_poll_usecs;
+	uint16_t busy_poll_budget;
+	uint8_t prefer_busy_poll;
+	uint8_t pad;
+};
+
+#define EP_IOCSPARAMS	_IOW(0x8A, 0x01, struct ep_params)
+#define EP_IOCGPARAMS	_IOR(0x8A, 0x02, struct ep_params)
+
+TEST(busy_poll_ioctls)
+{
+	struct ep_params in = { 50, 16, 1, 0 }, out = { 1, 1, 1, 1 };
+	struct utsname u;
+	int epfd, ma = 0, mi = 0, pfd[2];
+
+	ASSERT_EQ(0, uname(&u));
+	sscanf(u.release, "%d.%d", &ma, &mi);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, epfd);
+	if (ma < 6 || (ma == 6 && mi < 9)) {
+		/* No such ioctls before 6.9, on epoll or through the interposer. */
+		EXPECT_EQ(-1, ioctl(epfd, EP_IOCSPARAMS, &in));
+		EXPECT_EQ(ENOTTY, errno);
+		EXPECT_EQ(-1, syscall(SYS_ioctl, epfd, EP_IOCGPARAMS, &out));
+		EXPECT_EQ(ENOTTY, errno);
+		close(epfd);
+		return;
+	}
+	ASSERT_EQ(0, ioctl(epfd, EP_IOCGPARAMS, &out));
+	EXPECT_EQ(0U, out.busy_poll_usecs);
+	EXPECT_EQ(0, out.pad);
+	ASSERT_EQ(0, ioctl(epfd, EP_IOCSPARAMS, &in));
+	ASSERT_EQ(0, syscall(SYS_ioctl, epfd, EP_IOCGPARAMS, &out));
+	EXPECT_EQ(0, memcmp(&in, &out, sizeof(in)));
+	in.pad = 1;
+	EXPECT_EQ(-1, ioctl(epfd, EP_IOCSPARAMS, &in));
+	EXPECT_EQ(EINVAL, errno);
+	in.pad = 0;
+	in.busy_poll_budget = 65;
+	EXPECT_EQ(geteuid() ? -1 : 0, syscall(SYS_ioctl, epfd, EP_IOCSPARAMS, &in));
+	if (geteuid())
+		EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, ioctl(epfd, EP_IOCGPARAMS, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	/* Another file answers for itself. */
+	ASSERT_EQ(0, pipe2(pfd, O_CLOEXEC));
+	EXPECT_EQ(-1, ioctl(pfd[0], EP_IOCGPARAMS, &out));
+	EXPECT_EQ(ENOTTY, errno);
+	/* Other requests pass through. */
+	EXPECT_EQ(0, ioctl(pfd[0], FIONREAD, &mi));
+	EXPECT_EQ(0, mi);
+	close(pfd[0]);
+	close(pfd[1]);
 	close(epfd);
 }
 

@@ -39,6 +39,7 @@ TEST(files_are_read_only_and_readable)
 {
 	static const char * const names[] = {
 		"instances", "watches", "events", "wakeups", "users",
+		"busy_polls",
 	};
 	char path[128];
 	struct stat st;

@@ -27,6 +27,7 @@
 #define INSTANCE	"xepoll_selftest"
 static const char *const events[] = {
 	"xepoll_ctl", "xepoll_wait_enter", "xepoll_wait_exit", "xepoll_wake",
+	"xepoll_busy_poll",
 };
 
 static const char *tracefs(void)

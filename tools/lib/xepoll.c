@@ -412,3 +412,18 @@ int xepoll_wait_until(int epfd, struct epoll_event *events, int maxevents,
 	wait_args(&args, events, maxevents, &opts, &kts);
 	return instance_ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)&args);
 }
+
+/*
+ * No ENOTTY-to-EINVAL translation here: EPIOCSPARAMS on a descriptor
+ * that is not an epoll instance is answered by that file (ENOTTY for
+ * most), as on a kernel whose epoll has no such ioctl.
+ */
+int xepoll_set_params(int epfd, const struct xepoll_params *params)
+{
+	return ioctl(epfd, XEPOLL_IOC_SET_PARAMS, params);
+}
+
+int xepoll_get_params(int epfd, struct xepoll_params *params)
+{
+	return ioctl(epfd, XEPOLL_IOC_GET_PARAMS, params);
+}

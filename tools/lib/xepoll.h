@@ -47,6 +47,17 @@ int xepoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 		  const struct timespec *timeout, const sigset_t *sigmask);
 
 /*
+ * 6.12's EPIOCSPARAMS and EPIOCGPARAMS (XEPOLL_1.2): set or read the
+ * busy-poll parameters of the instance @epfd (struct xepoll_params has
+ * struct epoll_params' layout). The errors are the ioctls': EINVAL for a
+ * bad value, EPERM for a budget above 64 without CAP_NET_ADMIN, ENOTTY on
+ * a kernel whose epoll has no such ioctls (6.1) or for a descriptor that
+ * is not an instance, EFAULT for a bad @params.
+ */
+int xepoll_set_params(int epfd, const struct xepoll_params *params);
+int xepoll_get_params(int epfd, struct xepoll_params *params);
+
+/*
  * Deprecated: close(2) of @fd, nothing more; @epfd is ignored. Kept for
  * source and binary compatibility (XEPOLL_1.0); call close(2) instead.
  */

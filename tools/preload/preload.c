@@ -6,8 +6,11 @@
  *
  * epoll_create(), epoll_create1(), epoll_ctl(), epoll_wait(), epoll_pwait(),
  * epoll_pwait2() and their syscall(SYS_epoll_*, ...) forms go to libxepoll
- * (compiled in). Every other syscall() number goes to the real syscall(),
- * and nothing else is interposed: a watched file's registrations go at its
+ * (compiled in), and so do ioctl(epfd, EPIOCSPARAMS or EPIOCGPARAMS, ...)
+ * (6.12's busy-poll parameters) and their syscall(SYS_ioctl, ...) form,
+ * which become XEPOLL_IOC_SET_PARAMS and XEPOLL_IOC_GET_PARAMS. Every other
+ * ioctl and syscall() goes to the real one, and nothing else is
+ * interposed: a watched file's registrations go at its
  * last close, whichever way it is closed (close(), dup2(), close_range(),
  * exit, execve() of close-on-exec descriptors, fclose(), a raw system
  * call, ...), because the kernel tells xepoll of the final close itself,
@@ -46,6 +49,17 @@
 /* The kernel's sigset_t, which the raw epoll_pwait*() take with its size. */
 #define KERNEL_SIGSET_SIZE	(_NSIG / 8)
 
+/*
+ * 6.12's <linux/eventpoll.h> numbers, which Debian bookworm's headers do
+ * not have yet; struct epoll_params has struct xepoll_params' layout.
+ */
+#define PRELOAD_EPIOCSPARAMS	_IOW(0x8A, 0x01, struct xepoll_params)
+#define PRELOAD_EPIOCGPARAMS	_IOR(0x8A, 0x02, struct xepoll_params)
+#ifdef EPIOCSPARAMS
+_Static_assert(EPIOCSPARAMS == PRELOAD_EPIOCSPARAMS &&
+	       EPIOCGPARAMS == PRELOAD_EPIOCGPARAMS, "epoll's ioctl numbers");
+#endif
+
 /* Where the process's epoll instances live. */
 enum { MODE_UNDECIDED, MODE_XEPOLL, MODE_NATIVE };
 
@@ -53,6 +67,7 @@ static atomic_int mode = MODE_UNDECIDED;
 
 /* The functions this library stands in for. */
 static long (*real_syscall)(long, ...);
+static int (*real_ioctl)(int, unsigned long, ...);
 static int (*real_epoll_create)(int);
 static int (*real_epoll_create1)(int);
 static int (*real_epoll_ctl)(int, int, int, struct epoll_event *);
@@ -77,6 +92,7 @@ __attribute__((constructor))
 static void preload_init(void)
 {
 	RESOLVE(syscall);
+	RESOLVE(ioctl);
 	RESOLVE(epoll_create);
 	RESOLVE(epoll_create1);
 	RESOLVE(epoll_ctl);
@@ -247,6 +263,49 @@ int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 		xepoll_pwait2(epfd, events, maxevents, timeout, sigmask) : ret;
 }
 
+/*
+ * epoll's busy-poll ioctls on an instance of an interposed process: the
+ * xepoll ioctls, with the caller's struct (the same layout). Returns 1 and
+ * sets *@ret if they answered; 0 to pass the call on as it came, as when
+ * @fd is no instance (ENOTTY), which the file then answers itself, or the
+ * kernel's epoll has no such ioctls (ENOTTY on 6.1 too).
+ */
+static int params_ioctl(int fd, unsigned long request, void *arg, int *ret)
+{
+	int err = errno;
+
+	if ((request != PRELOAD_EPIOCSPARAMS && request != PRELOAD_EPIOCGPARAMS) ||
+	    !xepoll_active())
+		return 0;
+	*ret = request == PRELOAD_EPIOCSPARAMS ? xepoll_set_params(fd, arg) :
+						 xepoll_get_params(fd, arg);
+	if (*ret == 0 || errno != ENOTTY)
+		return 1;
+	errno = err;
+	return 0;
+}
+
+/*
+ * ioctl(): only EPIOCSPARAMS and EPIOCGPARAMS, as above. glibc's ioctl()
+ * takes one argument after the request, and so does this; libxepoll's own
+ * ioctls come through here too, and go on at the first comparison.
+ */
+int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	void *arg;
+	int ret;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+
+	if (params_ioctl(fd, request, arg, &ret))
+		return ret;
+	RESOLVE(ioctl);
+	return real_ioctl(fd, request, arg);
+}
+
 /* The raw epoll_pwait*() check the mask's size, when there is a mask. */
 static int bad_sigset(long sigmask, long size)
 {
@@ -305,6 +364,13 @@ long syscall(long nr, ...)
 				xepoll_pwait2((int)a[0], (void *)a[1], (int)a[2],
 					      (void *)a[3], (void *)a[4]);
 		break;
+	case SYS_ioctl: {
+		int ret;
+
+		if (params_ioctl((int)a[0], (unsigned long)a[1], (void *)a[2], &ret))
+			return ret;
+		break;
+	}
 	}
 	return next_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -120,7 +120,7 @@ install_module()
 }
 
 for series in $XEPOLL_SERIES; do
-	kunit=()
+	kos=()
 	if [ "$series" = debug ]; then
 		# Built once and cached (debug-kernel.sh), which prints its
 		# progress here: a cold build takes a while.
@@ -159,7 +159,20 @@ for series in $XEPOLL_SERIES; do
 	row "build, W=1, sparse" $rc "$stage_time" "$([ $rc -eq 3 ] && echo warnings)"
 	[ $rc -eq 1 ] || [ $tools_rc -ne 0 ] && continue
 	# The KUnit suites, built where the kernel has KUnit.
-	[ -e "$B/kmod-$v/kmod/xepoll_kunit.ko" ] && kunit=(-K "$B/kmod-$v/kmod/xepoll_kunit.ko")
+	[ -e "$B/kmod-$v/kmod/xepoll_kunit.ko" ] && kos=(-K "$B/kmod-$v/kmod/xepoll_kunit.ko")
+	# The veth driver, which selftests/busypoll_test.c loads itself from
+	# /lib/xepoll/veth.ko for its NAPI contexts (Debian's 6.12 ships it
+	# xz-compressed; busybox's insmod and finit_module() take it plain).
+	# The debug kernel has none, and the test says so.
+	vko=$(find "/lib/modules/$v/kernel/drivers/net" -maxdepth 1 -name 'veth.ko*' 2>/dev/null | head -n 1)
+	if [ -n "$vko" ]; then
+		mkdir -p "$out"
+		case $vko in
+		*.xz) xz -dc "$vko" >"$out/veth.ko" ;;
+		*.zst) zstd -dqc "$vko" >"$out/veth.ko" ;;
+		*) cp "$vko" "$out/veth.ko" ;;
+		esac && kos+=(-K "$out/veth.ko")
+	fi
 
 	# The guest's module is the installed one, in the staged installation
 	# the guest gets (selftests/install_test.sh uses it as a user would).
@@ -177,7 +190,7 @@ for series in $XEPOLL_SERIES; do
 	fi
 
 	stage "$v: initramfs" "$T/initramfs.sh" -o "$out/initrd.cpio.gz" \
-		-k "$ko" "${kunit[@]}" -t "$XEPOLL_TOP/selftests" "${filter[@]}" "${staged[@]}" \
+		-k "$ko" "${kos[@]}" -t "$XEPOLL_TOP/selftests" "${filter[@]}" "${staged[@]}" \
 		-b "$XEPOLL_TOP/tools/demo/xepoll-demo" -b "$XEPOLL_TOP/tools/stat/xepoll-stat"
 	rc=$?
 	row "initramfs" $rc "$stage_time"

@@ -272,6 +272,35 @@ struct xepoll_submit {
 	__u32 __reserved;
 };
 
+/**
+ * struct xepoll_params - argument of XEPOLL_IOC_SET_PARAMS and
+ *	XEPOLL_IOC_GET_PARAMS: an instance's busy-poll parameters, as
+ *	6.12's struct epoll_params (EPIOCSPARAMS, EPIOCGPARAMS), whose
+ *	layout and meaning it has
+ * @busy_poll_usecs: how long a wait that finds nothing ready busy-polls
+ *		the NAPI context of the sockets it watches before it sleeps,
+ *		in microseconds; at most S32_MAX, else EINVAL. 0 uses the
+ *		system's net.core.busy_poll (itself 0, off, by default).
+ * @busy_poll_budget: packets one NAPI poll may process; 0 is the kernel's
+ *		default (8). More than 64 (NAPI_POLL_WEIGHT) needs
+ *		CAP_NET_ADMIN, else EPERM.
+ * @prefer_busy_poll: 0 or 1, else EINVAL: 1 asks the device to leave
+ *		its NAPI context to busy polling (SO_PREFER_BUSY_POLL)
+ * @__pad:	must be zero, else EINVAL; written as zero
+ *
+ * The checks are epoll's, in its order: @__pad, @busy_poll_usecs,
+ * @prefer_busy_poll, then @busy_poll_budget. Both ioctls exist only where
+ * the kernel's epoll has EPIOCSPARAMS (6.9 and later); elsewhere they fail
+ * with ENOTTY, as those ioctls do on such a kernel's epoll, and on a kernel
+ * built without CONFIG_NET_RX_BUSY_POLL with EOPNOTSUPP, as epoll's do.
+ */
+struct xepoll_params {
+	__u32 busy_poll_usecs;
+	__u16 busy_poll_budget;
+	__u8 prefer_busy_poll;
+	__u8 __pad;
+};
+
 /*
  * On /dev/xepoll:
  *
@@ -294,11 +323,16 @@ struct xepoll_submit {
  * until an absolute deadline.
  * XEPOLL_IOC_SUBMIT applies a batch of changes, then optionally waits
  * (kevent()). It writes back struct xepoll_submit's @nr_done, hence _IOWR.
+ * XEPOLL_IOC_SET_PARAMS and XEPOLL_IOC_GET_PARAMS set and read the
+ * instance's busy-poll parameters (EPIOCSPARAMS, EPIOCGPARAMS). GET
+ * writes the struct it knows and zeroes the rest of a larger one.
  */
 #define XEPOLL_IOC_CREATE	_IOW(XEPOLL_IOC_MAGIC, 0x01, struct xepoll_create)
 #define XEPOLL_IOC_CLOSE	_IO(XEPOLL_IOC_MAGIC, 0x02)
 #define XEPOLL_IOC_CTL		_IOW(XEPOLL_IOC_MAGIC, 0x10, struct xepoll_ctl)
 #define XEPOLL_IOC_WAIT		_IOW(XEPOLL_IOC_MAGIC, 0x11, struct xepoll_wait)
 #define XEPOLL_IOC_SUBMIT	_IOWR(XEPOLL_IOC_MAGIC, 0x12, struct xepoll_submit)
+#define XEPOLL_IOC_SET_PARAMS	_IOW(XEPOLL_IOC_MAGIC, 0x13, struct xepoll_params)
+#define XEPOLL_IOC_GET_PARAMS	_IOR(XEPOLL_IOC_MAGIC, 0x14, struct xepoll_params)
 
 #endif /* _UAPI_LINUX_XEPOLL_H */
