@@ -59,6 +59,7 @@
 #include "item.h"
 #include "notify.h"
 #include "stats.h"
+#include "wakeup.h"
 
 static struct rhashtable xep_files;
 static struct kmem_cache *xep_file_cache __ro_after_init;
@@ -257,6 +258,7 @@ static struct xep_instance *xep_file_claim_first(struct xep_file *xf)
 		xep_item_unhook(item);
 		hlist_del_init_rcu(&item->fnode);
 		WRITE_ONCE(item->xf, NULL);
+		xep_ws_claimed(item);
 		ep = item->ep;
 		xep_instance_get(ep);
 		xep_stat_add(releases, 1);

@@ -22,6 +22,7 @@
 #include "ready.h"
 #include "tree.h"
 #include "user.h"
+#include "wakeup.h"
 
 static const struct file_operations xep_instance_fops;
 
@@ -68,6 +69,7 @@ void xep_instance_put(struct xep_instance *ep)
 	xep_instance_reap(ep);
 	mutex_unlock(&ep->mtx);
 	WARN_ON_ONCE(!RB_EMPTY_ROOT(&ep->tree.rb_root));
+	xep_ws_instance_destroy(ep);
 	xep_user_put(ep->user);
 	mutex_destroy(&ep->mtx);
 	/* The files table's RCU readers may still look at it. */

@@ -57,6 +57,13 @@
  * The global table of watched files itself is an rhashtable with RCU
  * readers (files.c, nest.c).
  *
+ * EPOLLWAKEUP's wakeup sources (wakeup.c) follow those locks: an item's
+ * pointer is written under ep->mtx and ep->lock both and read under
+ * either (the callback under ep->lock, scans under ep->mtx), which is why
+ * it needs no RCU where epoll's does; the instance's is ep->mtx's. Each
+ * source's own lock nests inside ep->lock. Making and destroying one
+ * sleeps, bounded, under ep->mtx.
+ *
  * Lifetimes
  * ---------
  *
@@ -108,6 +115,7 @@
 struct xep_user;
 struct xep_item;
 struct xep_file;
+struct wakeup_source;
 
 /* ep->ovflist when no event transfer is under way. */
 #define XEP_OVF_INACTIVE	((struct xep_item *)-1L)
@@ -152,7 +160,7 @@ struct xep_pwq {
  * @pwq:	the first hook, embedded
  * @pwqlist:	all hooks, starting with @pwq when it is in use (ep->mtx
  *		while ADD hooks it; then owned by whoever claims the item,
- *		under xf->lock)
+ *		under xf->lock); NULL once unhooked, and dead from then on
  * @pinned:	holds a reference to @file, whose last close is not
  *		announced (compat.h); charged to the user's pins (immutable)
  * @held:	@rdllink links it on a minimum-batch waiter's held list,
@@ -160,7 +168,10 @@ struct xep_pwq {
  * @xf:		its file's entry in the files table; NULL before ADD enters
  *		it and once it is claimed (xf->lock; read locklessly)
  * @fnode:	link on xf->items (xf->lock; RCU readers)
- * @rellink:	link on ep->released once its file's last close claimed it
+ * @ws:		its wakeup source, with EPOLLWAKEUP (written under ep->mtx and
+ *		ep->lock; read under either, wakeup.c)
+ * @rellink:	link on ep->released once its file's last close claimed it;
+ *		shares @pwqlist's memory, which that claim emptied first
  */
 struct xep_item {
 	union {
@@ -176,10 +187,13 @@ struct xep_item {
 	u64 data;
 	bool pinned;
 	bool held;
-	struct xep_pwq *pwqlist;
+	union {
+		struct xep_pwq *pwqlist;
+		struct llist_node rellink;
+	};
 	struct xep_file *xf;
 	struct hlist_node fnode;
-	struct llist_node rellink;
+	struct wakeup_source *ws;
 	struct xep_pwq pwq;
 };
 
@@ -203,6 +217,8 @@ struct xep_item {
  *		(poll_wait's lock)
  * @file:	the instance's file (immutable)
  * @user:	the user charged for its watches (immutable)
+ * @ws:		its wakeup source, made by its first EPOLLWAKEUP item, kept
+ *		until it is freed (ep->mtx; wakeup.c)
  * @refcount:	the file's reference and temporary holders' (a file's
  *		release among them)
  * @loop_gen:	generation of the last loop check that visited it
@@ -225,6 +241,7 @@ struct xep_instance {
 	u8 nests;
 	struct file *file;
 	struct xep_user *user;
+	struct wakeup_source *ws;
 	refcount_t refcount;
 	u64 loop_gen;
 	int loop_depth;

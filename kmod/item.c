@@ -7,6 +7,7 @@
  * item on each wait queue the file names, and last enters it in the
  * files table (files.c), whose entry makes the file's last close remove
  * it; it queues the item as ready if the file already is.
+ * With EPOLLWAKEUP it also gives the item a wakeup source (wakeup.c).
  * xep_item_remove() undoes all of that, in reverse, unless the file's
  * last close got to the item first (files.c), and then leaves it to
  * xep_instance_reap(). Both run under ep->mtx (see instance.h).
@@ -31,6 +32,7 @@
 #include "ready.h"
 #include "tree.h"
 #include "user.h"
+#include "wakeup.h"
 
 static struct kmem_cache *xep_item_cache __ro_after_init;
 static struct kmem_cache *xep_pwq_cache __ro_after_init;
@@ -143,6 +145,11 @@ int xep_item_insert(struct xep_instance *ep, struct file *file, int fd,
 	item->events = events;
 	item->data = data;
 	xep_tree_insert(ep, item);
+	ret = xep_ws_create(ep, item, file);
+	if (unlikely(ret)) {
+		xep_item_reap(ep, item);
+		return ret;
+	}
 
 	/* From here on, the file's wake-ups may reach the item. */
 	epq.item = item;
@@ -171,6 +178,7 @@ void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
 
 	WRITE_ONCE(item->events, events);
 	item->data = data;
+	xep_ws_modify(ep, item);
 
 	/*
 	 * Publish the new mask before polling the file: a wake-up after the
@@ -230,6 +238,7 @@ void xep_item_reap(struct xep_instance *ep, struct xep_item *item)
 	lockdep_assert_held(&ep->mtx);
 
 	xep_ready_unqueue(ep, item);
+	xep_ws_destroy(ep, item);
 	xep_tree_erase(ep, item);
 	xep_user_uncharge(ep->user);
 	if (unlikely(item->pinned)) {

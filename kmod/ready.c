@@ -47,6 +47,7 @@
 #include "stats.h"
 #include "trace.h"
 #include "wait.h"
+#include "wakeup.h"
 
 static inline bool xep_item_queued(const struct xep_item *item)
 {
@@ -101,9 +102,11 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 		if (item->ovf_next == XEP_OVF_INACTIVE) {
 			item->ovf_next = ep->ovflist;
 			WRITE_ONCE(ep->ovflist, item);
+			xep_ws_stay_awake(item);
 		}
 	} else if (!xep_item_queued(item)) {
 		xep_ready_add_tail(ep, item);
+		xep_ws_stay_awake(item);
 	}
 
 	woken = xep_wait_wake(ep, sync);
@@ -195,6 +198,7 @@ void xep_ready_queue(struct xep_instance *ep, struct xep_item *item)
 	spin_lock_irq(&ep->lock);
 	if (!xep_item_queued(item)) {
 		xep_ready_add_tail(ep, item);
+		xep_ws_hold(item);
 		xep_wait_wake(ep, false);
 		/* As in xep_wake_callback(): a racing poller re-checks. */
 		pwake = waitqueue_active(&ep->poll_wait);
@@ -271,6 +275,7 @@ static void xep_scan_done(struct xep_instance *ep, struct list_head *batch,
 		item->ovf_next = XEP_OVF_INACTIVE;
 		if (!xep_item_queued(item)) {
 			list_add(&item->rdllink, &ep->rdllist);
+			xep_ws_hold(item);
 			n++;
 		}
 	}
@@ -284,6 +289,7 @@ static void xep_scan_done(struct xep_instance *ep, struct list_head *batch,
 		xep_wait_wake(ep, false);
 
 	spin_unlock_irq(&ep->lock);
+	xep_ws_scan_done(ep);
 }
 
 /* Write one event in the caller's layout (see struct xepoll_wait). */
@@ -340,6 +346,7 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 		if (res >= maxevents)
 			break;
 
+		xep_ws_hand_over(ep, item);
 		list_del_init(&item->rdllink);
 		queued--;
 		revents = xep_item_poll(item, &pt, 1);
@@ -350,6 +357,7 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 				  revents, item->data)) {
 			list_add(&item->rdllink, &batch);
 			queued++;
+			xep_ws_hold_unlocked(ep, item);
 			if (!res)
 				res = -EFAULT;
 			break;
@@ -368,6 +376,9 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 			list_add_tail(&item->rdllink, &ep->rdllist);
 			queued++;
 		}
+		/* Back on a list, level-triggered: held until the next wait. */
+		if (xep_item_queued(item))
+			xep_ws_hold_unlocked(ep, item);
 	}
 
 	xep_scan_done(ep, &batch, queued);
@@ -450,6 +461,7 @@ __poll_t xep_ready_poll(struct xep_instance *ep, int depth)
 			res = EPOLLIN | EPOLLRDNORM;
 			break;
 		}
+		xep_ws_relax(item);
 		list_del_init(&item->rdllink);
 		queued--;
 	}
