@@ -23,32 +23,23 @@
  * takes) needs CAP_NET_ADMIN. The NAPI id can only come from a socket the
  * caller watches, which received on that queue.
  *
- * net.core.busy_poll. epoll reads the sysctl through net_busy_loop_on()
- * and busy_loop_timeout(), inline functions of <net/busy_poll.h> that read
- * sysctl_net_busy_poll, which neither 6.1 nor 6.12 exports to modules.
- * xepoll reads the sysctl as user space does, from its file: the file is
- * opened once, when the module loads, by the loading task, and read again
- * by a work item at most once a second, when waits call for it. So a
- * change of the sysctl reaches xepoll within about a second, where epoll
- * sees it at once; and where the loading task saw no such file (no /proc
- * mounted, or a network namespace other than the first, which alone has
- * the sysctl), xepoll behaves as if it were 0, and says so when it loads.
+ * net.core.busy_poll. epoll also busy-polls every instance that sets no
+ * duration of its own when the sysctl is set, reading it through
+ * net_busy_loop_on() and busy_loop_timeout(), inline functions of
+ * <net/busy_poll.h> that read sysctl_net_busy_poll, which neither 6.1 nor
+ * 6.12 exports to modules. xepoll does not read the sysctl behind the
+ * kernel's back (from its file, say): an instance busy-polls when its own
+ * parameters ask for it, and only then. That is the one difference from
+ * epoll here, and it changes how fast events come, never which.
  *
  * The parameters exist where the kernel's epoll has them (compat.h): on
- * 6.1 the ioctls are ENOTTY and only the sysctl turns busy polling on, as
- * it does for 6.1's epoll.
+ * 6.1 the ioctls are ENOTTY, as they are on 6.1's epoll, and xepoll's
+ * instances there do not busy-poll.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/capability.h>
-#include <linux/err.h>
-#include <linux/fs.h>
-#include <linux/jiffies.h>
-#include <linux/kstrtox.h>
 #include <linux/net.h>
 #include <linux/netdevice.h>
 #include <linux/sched/signal.h>
-#include <linux/workqueue.h>
 #include <net/busy_poll.h>
 #include <net/sock.h>
 
@@ -59,48 +50,11 @@
 #include "stats.h"
 #include "trace.h"
 
-#define XEP_SYSCTL_BUSY_POLL	"/proc/sys/net/core/busy_poll"
-
-/* The sysctl's file, or NULL; set at load, immutable until unload. */
-static struct file *xep_sysctl_file;
-/* Its last value read (WRITE_ONCE by the work item; READ_ONCE). */
-static unsigned int xep_sysctl_busy_poll;
-/* When the last read was asked for, in jiffies (cmpxchg). */
-static unsigned long xep_sysctl_stamp;
-
-static void xep_sysctl_read(struct work_struct *work)
-{
-	unsigned int val;
-	char buf[16];
-	loff_t pos = 0;
-	ssize_t n;
-
-	n = kernel_read(xep_sysctl_file, buf, sizeof(buf) - 1, &pos);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	if (!kstrtouint(buf, 10, &val))
-		WRITE_ONCE(xep_sysctl_busy_poll, val);
-}
-
-static DECLARE_WORK(xep_sysctl_work, xep_sysctl_read);
-
 #ifdef CONFIG_NET_RX_BUSY_POLL
-/* Have the sysctl read again if the last read is a second old. */
-static void xep_sysctl_refresh(void)
-{
-	unsigned long stamp = READ_ONCE(xep_sysctl_stamp);
-
-	if (!xep_sysctl_file || time_before(jiffies, stamp + HZ))
-		return;
-	if (cmpxchg(&xep_sysctl_stamp, stamp, jiffies) == stamp)
-		schedule_work(&xep_sysctl_work);
-}
-
-/* ep_busy_loop_on(): the instance's duration, or the system's. */
+/* ep_busy_loop_on(), for the instance's own duration alone. */
 static bool xep_busy_loop_on(struct xep_instance *ep)
 {
-	return READ_ONCE(ep->bp.usecs) || READ_ONCE(xep_sysctl_busy_poll);
+	return READ_ONCE(ep->bp.usecs);
 }
 
 /*
@@ -129,12 +83,11 @@ void xep_busy_poll_mark(struct xep_instance *ep, struct file *file)
 	WRITE_ONCE(ep->bp.napi_id, napi_id);
 }
 
-/* busy_loop_ep_timeout(), with the sysctl as xepoll knows it. */
+/* busy_loop_ep_timeout(), for the instance's own duration alone. */
 static bool xep_busy_loop_timeout(struct xep_instance *ep,
 				  unsigned long start_time)
 {
-	unsigned long usecs = READ_ONCE(ep->bp.usecs) ?:
-			      READ_ONCE(xep_sysctl_busy_poll);
+	unsigned long usecs = READ_ONCE(ep->bp.usecs);
 
 	if (!usecs)
 		return true;
@@ -165,7 +118,6 @@ bool xep_busy_loop(struct xep_instance *ep)
 	bool prefer = READ_ONCE(ep->bp.prefer);
 	bool found;
 
-	xep_sysctl_refresh();
 	if (napi_id < MIN_NAPI_ID || !xep_busy_loop_on(ep))
 		return false;
 
@@ -223,31 +175,4 @@ long xep_busy_poll_get_params(struct xep_instance *ep,
 	params->busy_poll_budget = READ_ONCE(ep->bp.budget);
 	params->prefer_busy_poll = READ_ONCE(ep->bp.prefer);
 	return 0;
-}
-
-/* Open the sysctl's file and read it once; without it, it counts as 0. */
-void xep_busy_poll_init(void)
-{
-	struct file *file;
-
-	if (!IS_ENABLED(CONFIG_NET_RX_BUSY_POLL))
-		return;
-	file = filp_open(XEP_SYSCTL_BUSY_POLL, O_RDONLY, 0);
-	if (IS_ERR(file)) {
-		pr_info("cannot read %s (%ld): busy polling only where an instance asks for it\n",
-			XEP_SYSCTL_BUSY_POLL, PTR_ERR(file));
-		return;
-	}
-	xep_sysctl_file = file;
-	xep_sysctl_read(NULL);
-	xep_sysctl_stamp = jiffies;
-}
-
-void xep_busy_poll_exit(void)
-{
-	if (!xep_sysctl_file)
-		return;
-	cancel_work_sync(&xep_sysctl_work);
-	fput(xep_sysctl_file);
-	xep_sysctl_file = NULL;
 }

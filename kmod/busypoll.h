@@ -23,8 +23,8 @@ struct xep_instance;
  *		READ_ONCE(). A hint, as in epoll: any value is harmless,
  *		since napi_busy_loop() looks the id up under RCU and does
  *		nothing for one that no longer exists.
- * @usecs:	busy_poll_usecs of XEPOLL_IOC_SET_PARAMS; 0 defers to
- *		net.core.busy_poll
+ * @usecs:	busy_poll_usecs of XEPOLL_IOC_SET_PARAMS; 0 is off (epoll
+ *		would defer to net.core.busy_poll: see busypoll.c)
  * @budget:	busy_poll_budget; 0 is BUSY_POLL_BUDGET
  * @prefer:	prefer_busy_poll
  *
@@ -46,7 +46,5 @@ long xep_busy_poll_get_params(struct xep_instance *ep,
 			      struct xepoll_params *params);
 void xep_busy_poll_mark(struct xep_instance *ep, struct file *file);
 bool xep_busy_loop(struct xep_instance *ep);
-void xep_busy_poll_init(void);
-void xep_busy_poll_exit(void);
 
 #endif /* _XEPOLL_BUSYPOLL_H */

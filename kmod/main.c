@@ -14,7 +14,6 @@
 
 #include <linux/xepoll.h>
 
-#include "busypoll.h"
 #include "device.h"
 #include "files.h"
 #include "item.h"
@@ -44,19 +43,17 @@ static int __init xepoll_init(void)
 	ret = xep_sysfs_init();
 	if (ret)
 		goto err_notify;
-	xep_busy_poll_init();
 	ret = xep_device_init();
 	if (ret) {
 		pr_err("cannot register /dev/%s: %d\n", XEPOLL_DEVICE_NAME, ret);
-		goto err_busy_poll;
+		goto err_sysfs;
 	}
 
 	pr_info("loaded, /dev/%s ready, max_user_watches %ld\n",
 		XEPOLL_DEVICE_NAME, xep_max_user_watches);
 	return 0;
 
-err_busy_poll:
-	xep_busy_poll_exit();
+err_sysfs:
 	xep_sysfs_exit();
 err_notify:
 	xep_notify_exit();
@@ -72,7 +69,6 @@ err_user:
 static void __exit xepoll_exit(void)
 {
 	xep_device_exit();
-	xep_busy_poll_exit();
 	xep_sysfs_exit();
 	xep_notify_exit();
 	xep_files_exit();
