@@ -21,7 +21,11 @@
  * under that same lock, so that the other, finding it gone, knows that
  * nothing of the item touches the file any more. item->xf is cleared
  * with it; it is what readers of the item's file look at
- * (xep_item_fget()).
+ * (xep_item_fget()). The release takes its reference to the instance
+ * before it clears item->xf (a release store): a remover that finds the
+ * item claimed leaves it on the released list, and may drop the
+ * instance's own reference at once, so the release's put must be able to
+ * be the last, and reap it.
  *
  * The release does not take ep->mtx, which a task of the instance's owner
  * may hold for as long as it likes (an event copy that faults on a page
@@ -211,9 +215,12 @@ bool xep_files_unlink(struct xep_item *item)
 
 	lockdep_assert_held(&item->ep->mtx);
 
-	/* The release clears item->xf before it may free @xf. */
+	/*
+	 * The release clears item->xf before it may free @xf, and after it
+	 * took its reference to the instance, which this load then sees.
+	 */
 	rcu_read_lock();
-	xf = READ_ONCE(item->xf);
+	xf = smp_load_acquire(&item->xf);
 	if (!xf) {
 		rcu_read_unlock();
 		return false;
@@ -255,12 +262,19 @@ static struct xep_instance *xep_file_claim_first(struct xep_file *xf)
 	spin_lock(&xf->lock);
 	item = hlist_entry_safe(xf->items.first, struct xep_item, fnode);
 	if (item) {
-		xep_item_unhook(item);
-		hlist_del_init_rcu(&item->fnode);
-		WRITE_ONCE(item->xf, NULL);
-		xep_ws_claimed(item);
+		/*
+		 * The reference comes before item->xf goes: a remover that
+		 * sees it gone (xep_files_unlink(), without xf->lock) leaves
+		 * the item to us, and its instance's last put must then be
+		 * ours, not its own.
+		 */
 		ep = item->ep;
 		xep_instance_get(ep);
+		xep_item_unhook(item);
+		hlist_del_init_rcu(&item->fnode);
+		/* Pairs with the acquire load in xep_files_unlink(). */
+		smp_store_release(&item->xf, NULL);
+		xep_ws_claimed(item);
 		xep_stat_add(releases, 1);
 		/* The last touch: a reaper may free it from here on. */
 		llist_add(&item->rellink, &ep->released);
