@@ -263,7 +263,11 @@ static void xkt_ioctl_wait_maxevents(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, xkt_wait(test, ep->file, &wait), 0);
 }
 
-/* WAIT: a timespec with a millisecond timeout too, or a bad sigmask size. */
+/*
+ * WAIT: a timespec with a millisecond timeout too, or a bad sigmask size;
+ * and the fields the call leaves unused, which must be zero: the timespec
+ * address without XEPOLL_WAIT_TIMESPEC, the mask's size without a mask.
+ */
 static void xkt_ioctl_wait_timeout_sigmask(struct kunit *test)
 {
 	struct xep_instance *ep = xkt_instance_new(test);
@@ -278,6 +282,18 @@ static void xkt_ioctl_wait_timeout_sigmask(struct kunit *test)
 	wait.sigmask = (u64)(uintptr_t)ubuf;
 	wait.sigmask_size = sizeof(sigset_t) - 1;
 	KUNIT_EXPECT_EQ(test, xkt_wait(test, ep->file, &wait), -EINVAL);
+
+	wait = xkt_wait_args(ubuf, 1);
+	wait.timeout = (u64)(uintptr_t)ubuf;
+	KUNIT_EXPECT_EQ(test, xkt_wait(test, ep->file, &wait), -EINVAL);
+	wait.timeout_ms = -1;
+	KUNIT_EXPECT_EQ(test, xkt_wait(test, ep->file, &wait), -EINVAL);
+
+	wait = xkt_wait_args(ubuf, 1);
+	wait.sigmask_size = sizeof(sigset_t);
+	KUNIT_EXPECT_EQ(test, xkt_wait(test, ep->file, &wait), -EINVAL);
+	wait.sigmask_size = 0;
+	KUNIT_EXPECT_EQ(test, xkt_wait(test, ep->file, &wait), 0);
 }
 
 /* WAIT: an event buffer outside user memory is EFAULT. */

@@ -19,12 +19,17 @@
  *                     since load
  *   busy_polls        busy loops run by waits before sleeping since load
  *   users             one line per user with an instance:
- *                     "<uid> <instances> <watches>"
+ *                     "<uid> <instances> <watches>"; every user's
+ *                     only to an opener with CAP_SYS_ADMIN, else the
+ *                     opener's own (users_read())
  */
+#include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/kobject.h>
 #include <linux/kstrtox.h>
 #include <linux/percpu.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "stats.h"
@@ -112,10 +117,43 @@ static ssize_t wakeups_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  xep_stat_sum(offsetof(struct xep_stats, wakeups)));
 }
 
-static ssize_t users_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
+/*
+ * users: how many instances and watches each user has is that user's
+ * business. An opener with CAP_SYS_ADMIN in the initial user namespace
+ * sees every user's line, any other opener only its own: quotactl() shows
+ * a user's own usage to anyone and another user's only with CAP_SYS_ADMIN
+ * (check_quotactl_permission()), and the users are the whole system's.
+ *
+ * The opener's credentials decide, not the reader's, as /proc/kallsyms
+ * and /sys/module/<name>/sections/ do (kallsyms_show_value(file->f_cred)):
+ * a privileged program reading a descriptor an unprivileged one opened
+ * gets no more than that opener could see, and a descriptor root opened
+ * and handed on shows every line to its holder, as any file root opens
+ * and hands on does (the check is audited, as file_ns_capable()'s are).
+ * A show() callback is not given the file, so this is a binary attribute,
+ * whose read() is; each read(2) formats the text again (one read of a
+ * page is a snapshot).
+ */
+static ssize_t users_read(struct file *file, struct kobject *kobj,
+			  struct bin_attribute *attr, char *buf, loff_t pos,
+			  size_t count)
 {
-	return xep_user_show(buf);
+	bool all = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	ssize_t len;
+	char *text;
+
+	text = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!text)
+		return -ENOMEM;
+	len = xep_user_show(text, PAGE_SIZE, file->f_cred, all);
+	if (pos >= len) {
+		count = 0;
+	} else {
+		count = min_t(size_t, count, len - pos);
+		memcpy(buf, text + pos, count);
+	}
+	kfree(text);
+	return count;
 }
 
 static struct kobj_attribute max_user_watches_attr = __ATTR_RW(max_user_watches);
@@ -140,7 +178,7 @@ static struct kobj_attribute events_attr = __ATTR_RO(events);
 static struct kobj_attribute releases_attr = __ATTR_RO(releases);
 static struct kobj_attribute busy_polls_attr = __ATTR_RO(busy_polls);
 static struct kobj_attribute wakeups_attr = __ATTR_RO(wakeups);
-static struct kobj_attribute users_attr = __ATTR_RO(users);
+static BIN_ATTR_RO(users, 0);
 
 static struct attribute *xep_attrs[] = {
 	&max_user_watches_attr.attr,
@@ -151,12 +189,17 @@ static struct attribute *xep_attrs[] = {
 	&wakeups_attr.attr,
 	&releases_attr.attr,
 	&busy_polls_attr.attr,
-	&users_attr.attr,
+	NULL,
+};
+
+static struct bin_attribute *xep_bin_attrs[] = {
+	&bin_attr_users,
 	NULL,
 };
 
 static const struct attribute_group xep_attr_group = {
 	.attrs = xep_attrs,
+	.bin_attrs = xep_bin_attrs,
 };
 
 int xep_sysfs_init(void)

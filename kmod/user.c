@@ -19,7 +19,6 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/sysfs.h>
 #include <linux/cred.h>
 
 #include "compat.h"
@@ -202,27 +201,41 @@ EXPORT_SYMBOL_IF_KUNIT(xep_user_totals);
 /* The longest line: two u32s, a long, two spaces, a newline and a NUL. */
 #define XEP_USER_LINE_MAX	(10 + 1 + 10 + 1 + 20 + 1 + 1)
 
-/*
- * For sysfs: one line "<uid> <instances> <watches>" per user, uids as seen
- * from the reader's user namespace, as many whole lines as one page holds.
+/**
+ * xep_user_show() - the text of /sys/kernel/xepoll/users
+ * @buf:	where to write it, NUL-terminated
+ * @size:	@buf's size
+ * @cred:	the opener's credentials: its user namespace maps the uids
+ * @all:	every user's line, else only @cred's real uid's, the user its
+ *		instances are charged to
+ *
+ * One line "<uid> <instances> <watches>" per user, as many whole lines as
+ * @buf holds: a line cut at the end would read as another user's.
+ *
+ * Return: the length written.
  */
-ssize_t xep_user_show(char *buf)
+ssize_t xep_user_show(char *buf, size_t size, const struct cred *cred, bool all)
 {
-	struct user_namespace *ns = current_user_ns();
+	struct user_namespace *ns = cred->user_ns;
 	char line[XEP_USER_LINE_MAX];
 	struct xep_user *user;
-	ssize_t len = 0;
+	size_t len = 0;
 	int bkt, n;
 
+	if (!size)
+		return 0;
+	buf[0] = '\0';
 	spin_lock(&xep_users_lock);
 	hash_for_each(xep_users, bkt, user, node) {
+		if (!all && !uid_eq(user->uid, cred->uid))
+			continue;
 		n = scnprintf(line, sizeof(line), "%u %u %ld\n",
 			      from_kuid_munged(ns, user->uid), user->refs,
 			      atomic_long_read(&user->watches));
-		/* A line cut at the page's end would read as another user's. */
-		if (len + n >= PAGE_SIZE)
+		if (len + n >= size)
 			break;
-		len += sysfs_emit_at(buf, len, "%s", line);
+		memcpy(buf + len, line, n + 1);
+		len += n;
 	}
 	spin_unlock(&xep_users_lock);
 	return len;

@@ -9,6 +9,7 @@
 
 #include <linux/uidgid.h>
 
+struct cred;
 struct xep_user;
 
 extern long xep_max_user_watches;
@@ -26,7 +27,7 @@ struct xep_user_totals {
 };
 
 void xep_user_totals(struct xep_user_totals *totals);
-ssize_t xep_user_show(char *buf);
+ssize_t xep_user_show(char *buf, size_t size, const struct cred *cred, bool all);
 
 struct xep_user *xep_user_get(kuid_t uid);
 void xep_user_put(struct xep_user *user);

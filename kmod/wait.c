@@ -133,6 +133,9 @@ static int xep_deadline_get(const struct xepoll_wait *args,
 		/* Saturates at KTIME_MAX. */
 		rel = timespec64_to_ktime(ts);
 	} else {
+		/* Unused without the flag: must be zero, as the header says. */
+		if (args->timeout)
+			return -EINVAL;
 		if (args->timeout_ms < 0) {
 			dl->forever = true;
 			return 0;
@@ -156,12 +159,16 @@ static int xep_deadline_get(const struct xepoll_wait *args,
 	return 0;
 }
 
-/* Copy the caller's signal mask, if any, for xep_sigmask_install(). */
+/*
+ * Copy the caller's signal mask, if any, for xep_sigmask_install(). Without
+ * a mask its size is unused and must be zero, which epoll_pwait(), whose
+ * size is a separate argument, does not ask.
+ */
 static int xep_sigmask_get(const struct xepoll_wait *args,
 			   struct xep_wait_ctx *ctx)
 {
 	if (!args->sigmask)
-		return 0;
+		return args->sigmask_size ? -EINVAL : 0;
 	if (args->sigmask_size != sizeof(sigset_t))
 		return -EINVAL;
 	if (copy_from_user(&ctx->sigmask, u64_to_user_ptr(args->sigmask),

@@ -523,4 +523,51 @@ TEST_F(submit, first_version_wait)
 	EXPECT_EQ(3, ev[0].data.u64);
 }
 
+/*
+ * The wait's unused fields must be zero (a timespec address without
+ * XEPOLL_WAIT_TIMESPEC, a mask size without a mask): the call fails before
+ * any change, and every entry keeps what the caller wrote in it.
+ */
+TEST_F(submit, wait_unused_fields_change_nothing)
+{
+	struct xepoll_wait w = { 0 };
+	struct epoll_event ev[2];
+	struct xepoll_change c[2];
+	struct xepoll_submit s = {
+		.changes = (uintptr_t)c,
+		.nr_changes = 2,
+		.change_size = sizeof(c[0]),
+		.wait = (uintptr_t)&w,
+		.wait_size = sizeof(w),
+	};
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		xepoll_change_set(&c[0], EPOLL_CTL_ADD, self->efd[0], EPOLLOUT, 3);
+		xepoll_change_set(&c[1], EPOLL_CTL_ADD, self->efd[1], EPOLLOUT, 4);
+		c[0].result = 55;
+		c[1].result = 66;
+		memset(&w, 0, sizeof(w));
+		w.events = (uintptr_t)ev;
+		w.maxevents = 2;
+		w.event_size = sizeof(ev[0]);
+		if (i)
+			w.sigmask_size = 8;
+		else
+			w.timeout = 8;
+		s.nr_done = 77;
+		EXPECT_EQ(-EINVAL, submit_raw(self->epfd, &s))
+			TH_LOG("%s", i ? "sigmask_size without sigmask" :
+			       "timeout without XEPOLL_WAIT_TIMESPEC");
+		EXPECT_EQ(0, count_registrations(self->epfd));
+		EXPECT_EQ(55, c[0].result);
+		EXPECT_EQ(66, c[1].result);
+		EXPECT_EQ(77, s.nr_done);
+		/* Cleanup if the call ran after all. */
+		xepoll_change_set(&c[0], EPOLL_CTL_DEL, self->efd[0], 0, 0);
+		xepoll_change_set(&c[1], EPOLL_CTL_DEL, self->efd[1], 0, 0);
+		xepoll_ctl_batch(self->epfd, c, 2, 0);
+	}
+}
+
 TEST_HARNESS_MAIN

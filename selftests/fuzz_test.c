@@ -344,6 +344,10 @@ static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail
 		default:
 			w.timeout_ms = xep_rand_below(&f->rnd, 3);
 		}
+		/* Unused without the flag, so it must be zero: EINVAL. */
+		if (!xep_rand_below(&f->rnd, 12))
+			w.timeout = xep_rand_below(&f->rnd, 2) ? timespec_addr(f, &terr) :
+				    xep_rand(&f->rnd) | 1;
 	}
 
 	if (xep_rand_below(&f->rnd, 3) == 0) {
@@ -352,7 +356,8 @@ static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail
 		w.sigmask_size = xep_rand_below(&f->rnd, 6) ? 8 : xep_rand_below(&f->rnd, 130);
 		w.sigmask = xep_rand_below(&f->rnd, 8) ? place(f, S_SIGSET, &sigset, 8, 8, true) : bad_addr(f, 8) ?: KADDR2;
 	} else if (!xep_rand_below(&f->rnd, 16)) {
-		w.sigmask_size = xep_rand(&f->rnd);
+		/* Without a mask its size is unused and must be zero: EINVAL. */
+		w.sigmask_size = xep_rand_below(&f->rnd, 2) ? 8 : (uint32_t)xep_rand(&f->rnd);
 	}
 
 	out = f->region + 4096 * 5 + xep_rand_below(&f->rnd, 8);
@@ -378,8 +383,12 @@ static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail
 		want = -EINVAL;
 	else if (w.flags && w.timeout_ms)
 		want = -EINVAL;
+	else if (!w.flags && w.timeout)
+		want = -EINVAL;	/* a timespec address without the flag */
 	else if (w.flags && w.timeout && terr)
 		want = terr;
+	else if (!w.sigmask && w.sigmask_size)
+		want = -EINVAL;	/* a mask size without a mask */
 	else if (w.sigmask && w.sigmask_size != 8)
 		want = -EINVAL;
 	else if (w.sigmask && (w.sigmask < 4096 || w.sigmask >= KADDR1 ||

@@ -12,11 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <pwd.h>
+
+#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "backend.h"
@@ -277,6 +281,248 @@ TEST(users_file_ends_on_a_whole_line)
 	for (i = 0; i < MANY_USERS; i++)
 		close(fds[i]);
 	free(buf);
+}
+
+/*
+ * Who sees which lines of /sys/kernel/xepoll/users: an opener with
+ * CAP_SYS_ADMIN sees every user's, any other opener only its own (its real
+ * uid's, which its instances are charged to), as quotactl() shows another
+ * user's usage only with CAP_SYS_ADMIN. The opener's credentials count, not
+ * the reader's, as for /proc/kallsyms. Another user's instance needs root:
+ * the root run forks the unprivileged readers; the nobody run skips.
+ */
+#define OTHER_UID	4242
+
+/* The whole of @fd from offset 0 into @buf (NUL-terminated); bytes, or -errno. */
+static ssize_t pread_all(int fd, char *buf, size_t size)
+{
+	ssize_t len, n;
+
+	for (len = 0; len < (ssize_t)size - 1; len += n) {
+		n = pread(fd, buf + len, size - 1 - len, len);
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+/* Whether @buf, the text of the users file, has a line for @uid. */
+static int users_has(const char *buf, unsigned int uid)
+{
+	const char *p = buf;
+	unsigned int u;
+
+	for (; *p; p = strchr(p, '\n') + 1) {
+		if (sscanf(p, "%u ", &u) == 1 && u == uid)
+			return 1;
+		if (!strchr(p, '\n'))
+			break;
+	}
+	return 0;
+}
+
+static int users_lines(const char *buf)
+{
+	int n = 0;
+
+	for (; *buf; buf++)
+		n += *buf == '\n';
+	return n;
+}
+
+/* Create an instance charged to @uid, coming back to root; -1 on failure. */
+static int instance_as(unsigned int uid)
+{
+	int fd, saved;
+
+	if (setresuid(uid, uid, 0))
+		return -1;
+	fd = xepoll_create1(EPOLL_CLOEXEC);
+	saved = errno;
+	if (setresuid(0, 0, 0))
+		return -1;
+	errno = saved;
+	return fd;
+}
+
+static int drop_to_nobody(void)
+{
+	if (setgroups(0, NULL) || setgid(NOBODY_UID) || setuid(NOBODY_UID))
+		return -1;
+	return geteuid() == NOBODY_UID ? 0 : -1;
+}
+
+/* Clear CAP_SYS_ADMIN from the effective set, staying uid 0. */
+static int drop_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
+	return syscall(SYS_capset, &hdr, data) ? -1 : 0;
+}
+
+/*
+ * What a child that ran @prepare (with @fd, -1 for none) sees: it reads
+ * the users file through @fd, or else opens it itself, holding an instance
+ * of its own meanwhile if @own_instance; its text is copied into @view.
+ * The parent reads @parent_view, as root, while the child still holds its
+ * instance. 0, or -1 if the child could not get there.
+ */
+static int child_view(int (*prepare)(void), int fd, int own_instance,
+		      char *view, size_t size, char *parent_view)
+{
+	int to_parent[2], to_child[2], status;
+	ssize_t len = 0, n;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe2(to_parent, O_CLOEXEC) || pipe2(to_child, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		char buf[4096];
+		int ep = -1, ufd = fd;
+
+		close(to_parent[0]);
+		close(to_child[1]);
+		if (prepare())
+			_exit(2);
+		if (own_instance) {
+			ep = xepoll_create1(EPOLL_CLOEXEC);
+			if (ep < 0)
+				_exit(3);
+		}
+		if (ufd < 0)
+			ufd = open(XEP_SYSFS "/users", O_RDONLY | O_CLOEXEC);
+		if (ufd < 0 || pread_all(ufd, buf, sizeof(buf)) < 0)
+			_exit(4);
+		if (write(to_parent[1], buf, strlen(buf)) != (ssize_t)strlen(buf))
+			_exit(5);
+		close(to_parent[1]);
+		/* Hold the instance until the parent has looked. */
+		if (read(to_child[0], &c, 1) < 0)
+			_exit(6);
+		_exit(0);
+	}
+	close(to_parent[1]);
+	close(to_child[0]);
+	while (len < (ssize_t)size - 1 &&
+	       (n = read(to_parent[0], view + len, size - 1 - len)) > 0)
+		len += n;
+	view[len] = '\0';
+	close(to_parent[0]);
+	if (parent_view && read_file(XEP_SYSFS "/users", parent_view, 4096) < 0)
+		parent_view[0] = '\0';
+	close(to_child[1]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return 0;
+}
+
+TEST(users_unprivileged_reader_sees_its_own_line_only)
+{
+	char view[4096], root_view[4096];
+	int mine, other;
+
+	if (geteuid())
+		SKIP(return, "another user's instance needs root; the root run forks a nobody reader");
+	mine = xepoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, mine);
+	other = instance_as(OTHER_UID);
+	ASSERT_LE(0, other) TH_LOG("an instance as uid %u: %s", OTHER_UID, strerror(errno));
+
+	ASSERT_EQ(0, child_view(drop_to_nobody, -1, 1, view, sizeof(view), root_view));
+	TH_LOG("nobody reads:\n%s", view);
+	TH_LOG("root reads meanwhile:\n%s", root_view);
+	/* nobody: its own line, that of its one instance, and nothing else. */
+	EXPECT_EQ(1, users_lines(view));
+	EXPECT_TRUE(users_has(view, NOBODY_UID));
+	EXPECT_NE(NULL, strstr(view, "65534 1 0\n"));
+	EXPECT_FALSE(users_has(view, 0));
+	EXPECT_FALSE(users_has(view, OTHER_UID));
+	/* root: every user's. */
+	EXPECT_TRUE(users_has(root_view, 0));
+	EXPECT_TRUE(users_has(root_view, OTHER_UID));
+	EXPECT_TRUE(users_has(root_view, NOBODY_UID));
+
+	/* An unprivileged user with no instance sees nothing at all. */
+	ASSERT_EQ(0, child_view(drop_to_nobody, -1, 0, view, sizeof(view), NULL));
+	EXPECT_STREQ("", view);
+	close(mine);
+	close(other);
+}
+
+/* It is CAP_SYS_ADMIN that shows every line, not uid 0. */
+TEST(users_root_without_cap_sys_admin_sees_its_own_line_only)
+{
+	char view[4096];
+	int mine, other;
+
+	if (geteuid())
+		SKIP(return, "dropping CAP_SYS_ADMIN as uid 0 needs root");
+	mine = xepoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, mine);
+	other = instance_as(OTHER_UID);
+	ASSERT_LE(0, other);
+
+	ASSERT_EQ(0, child_view(drop_cap_sys_admin, -1, 0, view, sizeof(view), NULL));
+	TH_LOG("uid 0 without CAP_SYS_ADMIN reads:\n%s", view);
+	EXPECT_EQ(1, users_lines(view));
+	EXPECT_TRUE(users_has(view, 0));
+	EXPECT_FALSE(users_has(view, OTHER_UID));
+	close(mine);
+	close(other);
+}
+
+/*
+ * The opener's credentials decide, whoever reads: a descriptor nobody
+ * opened shows root only nobody's line, and one root opened and handed to
+ * nobody shows it every line, as a descriptor of /proc/kallsyms does.
+ */
+TEST(users_shows_what_its_opener_may_see)
+{
+	char buf[4096], view[4096];
+	int mine, other, fd, saved;
+
+	if (geteuid())
+		SKIP(return, "another user's instance needs root; the root run covers it");
+	mine = xepoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, mine);
+
+	/* Opened as nobody, with an instance of nobody's, read as root. */
+	ASSERT_EQ(0, setresuid(NOBODY_UID, NOBODY_UID, 0));
+	other = xepoll_create1(EPOLL_CLOEXEC);
+	fd = open(XEP_SYSFS "/users", O_RDONLY | O_CLOEXEC);
+	saved = errno;
+	ASSERT_EQ(0, setresuid(0, 0, 0));
+	ASSERT_LE(0, other);
+	ASSERT_LE(0, fd) TH_LOG("open as nobody: %s", strerror(saved));
+	ASSERT_LE(0, pread_all(fd, buf, sizeof(buf)));
+	TH_LOG("opened by nobody, read by root:\n%s", buf);
+	EXPECT_EQ(1, users_lines(buf));
+	EXPECT_TRUE(users_has(buf, NOBODY_UID));
+	EXPECT_FALSE(users_has(buf, 0));
+	close(fd);
+
+	/* Opened as root, read by a child that dropped to nobody. */
+	fd = open(XEP_SYSFS "/users", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, child_view(drop_to_nobody, fd, 0, view, sizeof(view), NULL));
+	TH_LOG("opened by root, read by nobody:\n%s", view);
+	EXPECT_TRUE(users_has(view, 0));
+	EXPECT_TRUE(users_has(view, NOBODY_UID));
+	close(fd);
+	close(mine);
+	close(other);
 }
 
 /* xepoll-stat's table lists the limit, the user and a process's instance. */

@@ -26,7 +26,12 @@
 
 #define XEPOLL_PATH	"/dev/" XEPOLL_DEVICE_NAME
 
-/* The kernel's sigset_t, which epoll_pwait() passes with its size. */
+/*
+ * The kernel's sigset_t, which epoll_pwait() passes with its size. Every
+ * struct xepoll_wait built here gives the size only with a mask (the
+ * kernel wants it zero without one, where epoll_pwait() ignores it), and
+ * a timespec address only with XEPOLL_WAIT_TIMESPEC.
+ */
 #define KERNEL_SIGSET_SIZE	(_NSIG / 8)
 
 static_assert(EPOLL_CLOEXEC == XEPOLL_CLOEXEC, "create flags are epoll's");

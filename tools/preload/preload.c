@@ -306,7 +306,11 @@ int ioctl(int fd, unsigned long request, ...)
 	return real_ioctl(fd, request, arg);
 }
 
-/* The raw epoll_pwait*() check the mask's size, when there is a mask. */
+/*
+ * The raw epoll_pwait*() check the mask's size when there is a mask, and
+ * ignore it without one; libxepoll then passes the kernel a size of 0,
+ * which struct xepoll_wait requires.
+ */
 static int bad_sigset(long sigmask, long size)
 {
 	if (sigmask && size != KERNEL_SIGSET_SIZE) {

@@ -11,8 +11,10 @@
  * Rules every argument struct follows:
  * - fixed-width types and explicit padding; no pointers, only __u64
  *   addresses, so 32-bit and 64-bit callers share one layout;
- * - every field named __reserved, every undefined flag bit, and every
- *   padding field must be zero, else the call fails with EINVAL;
+ * - every field named __reserved, every undefined flag bit, every
+ *   padding field, and every field the call's flags leave unused (each
+ *   struct says which) must be zero, else the call fails with EINVAL and
+ *   nothing has changed; a field documented as ignored is not checked;
  * - the struct may grow at its end: the size the caller built with is
  *   encoded in the ioctl number (_IOC_SIZE), a newer kernel zero-extends a
  *   smaller struct, and an older kernel accepts a larger one only if the
@@ -134,13 +136,16 @@ struct xepoll_event {
  * @maxevents:	at least 1 and at most INT_MAX / @event_size, else EINVAL
  * @event_size:	XEPOLL_EVENT_SIZE or XEPOLL_EVENT_SIZE_PACKED
  * @timeout_ms:	without XEPOLL_WAIT_TIMESPEC, epoll_wait()'s timeout in
- *		milliseconds: negative waits for ever, 0 does not wait
+ *		milliseconds: negative waits for ever, 0 does not wait;
+ *		must be zero with XEPOLL_WAIT_TIMESPEC
  * @timeout:	with XEPOLL_WAIT_TIMESPEC, the address of a relative
  *		struct __kernel_timespec as epoll_pwait2() takes it, or 0 to
- *		wait for ever; @timeout_ms must then be zero
+ *		wait for ever; must be zero without XEPOLL_WAIT_TIMESPEC
  * @sigmask:	address of the signal mask to install for the wait, as
  *		epoll_pwait(), or 0 to leave the mask alone
- * @sigmask_size: the size of the kernel's sigset_t (8) when @sigmask is set
+ * @sigmask_size: the size of the kernel's sigset_t (8) when @sigmask is
+ *		set; must be zero when @sigmask is 0 (epoll_pwait() ignores
+ *		its size without a mask; this struct does not)
  * @flags:	XEPOLL_WAIT_* bits
  *
  * Since the second version (64 bytes; a 48-byte struct reads as if these
@@ -158,7 +163,8 @@ struct xepoll_event {
  *		EINVAL; must be zero without it
  * @min_wait_ns: how long a minimum-batch wait holds on to the events it
  *		has, waiting for more; 0 holds them until @min_events or
- *		the timeout. Ignored when @min_events is 0 or 1.
+ *		the timeout. Ignored when @min_events is 0 or 1 (not
+ *		checked: callers may pass one value whatever @min_events).
  *
  * XEPOLL_WAIT_ABSOLUTE requires XEPOLL_WAIT_TIMESPEC and a @timeout
  * address (else EINVAL): the timespec is then a deadline on @clockid, as
@@ -199,7 +205,7 @@ struct xepoll_wait {
  * @result:	written by the kernel: what XEPOLL_IOC_CTL would have
  *		returned for this change, 0 (or with XEPOLL_CTL_BY_DATA the
  *		number of matches) or a negative errno; -ECANCELED for an
- *		entry the batch did not get to
+ *		entry the batch did not get to; its value on entry is ignored
  * @__reserved:	must be zero, else the entry fails with EINVAL
  *
  * Each entry means exactly what struct xepoll_ctl with the same fields
@@ -230,10 +236,13 @@ struct xepoll_change {
  * @change_size: sizeof(struct xepoll_change) when @nr_changes is not 0; a
  *		smaller size is EINVAL, a larger one is read with the growth
  *		rule above, per entry (E2BIG in @result for an entry whose
- *		unknown tail is not zero)
+ *		unknown tail is not zero). With @nr_changes 0, @changes and
+ *		@change_size are ignored (not checked: libxepoll has always
+ *		passed sizeof(struct xepoll_change) there)
  * @flags:	XEPOLL_SUBMIT_* bits
  * @nr_done:	written by the kernel: how many entries, from the first, were
- *		processed (their @result is final); written before the wait
+ *		processed (their @result is final); written before the wait;
+ *		its value on entry is ignored
  * @wait:	address of a struct xepoll_wait for the wait that follows the
  *		changes, or 0 not to wait
  * @wait_size:	the size of that struct (at least XEPOLL_WAIT_SIZE_VER0,
