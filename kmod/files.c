@@ -215,11 +215,11 @@ bool xep_files_unlink(struct xep_item *item)
 
 	lockdep_assert_held(&item->ep->mtx);
 
+	rcu_read_lock();
 	/*
 	 * The release clears item->xf before it may free @xf, and after it
-	 * took its reference to the instance, which this load then sees.
+	 * took its reference to the instance: pairs with its release store.
 	 */
-	rcu_read_lock();
 	xf = smp_load_acquire(&item->xf);
 	if (!xf) {
 		rcu_read_unlock();
