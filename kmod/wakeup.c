@@ -44,7 +44,7 @@
  * is enough: once ep->lock is let go no callback can still be using the
  * source, and no synchronize_rcu() is needed. The last user is
  * xep_item_reap(), after the item is unhooked (no callback) and under
- * ep->mtx or the instance's last reference (no scan, no MOD).
+ * ep->mtx (no scan, no MOD).
  *
  * A file's last close claims its items without ep->mtx (files.c) and they
  * are reaped later, maybe much later if the instance's owner holds its
@@ -163,7 +163,7 @@ void xep_ws_modify(struct xep_instance *ep, struct xep_item *item)
 
 /*
  * @item's source goes: MOD took the flag away, or the item is being
- * reaped. The caller holds ep->mtx, or the instance's last reference.
+ * reaped. The caller holds ep->mtx.
  */
 void xep_ws_destroy(struct xep_instance *ep, struct xep_item *item)
 {
