@@ -288,8 +288,9 @@ struct xepoll_submit {
  *	layout and meaning it has
  * @busy_poll_usecs: how long a wait that finds nothing ready busy-polls
  *		the NAPI context of the sockets it watches before it sleeps,
- *		in microseconds; at most S32_MAX, else EINVAL. 0 uses the
- *		system's net.core.busy_poll (itself 0, off, by default).
+ *		in microseconds; at most S32_MAX, else EINVAL. 0 (the
+ *		default) is off: unlike epoll's, it does not defer to
+ *		net.core.busy_poll, which modules cannot read.
  * @busy_poll_budget: packets one NAPI poll may process; 0 is the kernel's
  *		default (8). More than 64 (NAPI_POLL_WEIGHT) needs
  *		CAP_NET_ADMIN, else EPERM.
