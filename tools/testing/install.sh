@@ -40,7 +40,7 @@ lib=$dest$prefix/lib
 want=(
 	"$dest$prefix/bin/xepoll-stat" "$dest$prefix/bin/xepoll-demo"
 	"$dest$prefix/bin/xepoll-bench"
-	"$lib/libxepoll.a" "$lib/libxepoll.so.1.1" "$lib/libxepoll-preload.so"
+	"$lib/libxepoll.a" "$lib/libxepoll.so.1.2" "$lib/libxepoll-preload.so"
 	"$lib/pkgconfig/libxepoll.pc"
 	"$dest$prefix/include/xepoll.h" "$dest$prefix/include/linux/xepoll.h"
 	"$dest/lib/udev/rules.d/60-xepoll.rules"
@@ -52,9 +52,9 @@ done
 for f in "${want[@]}"; do
 	[ -f "$f" ] || fail "not installed: ${f#"$dest"}"
 done
-[ "$(readlink "$lib/libxepoll.so.1")" = libxepoll.so.1.1 ] || fail "libxepoll.so.1 -> libxepoll.so.1.1"
+[ "$(readlink "$lib/libxepoll.so.1")" = libxepoll.so.1.2 ] || fail "libxepoll.so.1 -> libxepoll.so.1.2"
 [ "$(readlink "$lib/libxepoll.so")" = libxepoll.so.1 ] || fail "libxepoll.so -> libxepoll.so.1"
-soname=$(readelf -d "$lib/libxepoll.so.1.1" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+soname=$(readelf -d "$lib/libxepoll.so.1.2" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libxepoll.so.1 ] || fail "SONAME is '$soname'"
 nm "$lib/libxepoll.a" | grep -q ' T xepoll_create1$' || fail "libxepoll.a lacks xepoll_create1"
 # The module is not loaded at boot unless the administrator says so.
