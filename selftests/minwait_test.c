@@ -476,7 +476,12 @@ TEST_F(minwait, min_wait_returns_what_came_meanwhile)
 	EXPECT_EQ(sent, seen);
 }
 
+/*
+ * One timed wait in a thread: xepoll's minimum-batch wait, or with @be
+ * set, that backend's plain wait (for @maxevents, @timeout_ms).
+ */
 struct mw_timed {
+	const struct backend *be;
 	int epfd;
 	int maxevents;
 	int min_events;
@@ -486,7 +491,7 @@ struct mw_timed {
 	pid_t tid;
 };
 
-/* One minimum-batch wait, timed; @tid tells the test whom to watch sleep. */
+/* @tid tells the test whom to watch sleep. */
 static void *mw_timed_thread(void *arg)
 {
 	struct mw_timed *w = arg;
@@ -494,10 +499,13 @@ static void *mw_timed_thread(void *arg)
 	struct epoll_event ev[2 * NFD];
 	long long t0;
 
-	w->tid = gettid();
+	__atomic_store_n(&w->tid, gettid(), __ATOMIC_RELAXED);
 	t0 = now_ms();
-	w->n = xepoll_wait_min(w->epfd, ev, w->maxevents, w->min_events, 0,
-			       &ts, NULL);
+	if (w->be)
+		w->n = w->be->wait(w->epfd, ev, w->maxevents, w->timeout_ms);
+	else
+		w->n = xepoll_wait_min(w->epfd, ev, w->maxevents, w->min_events,
+				       0, &ts, NULL);
 	w->took_ms = now_ms() - t0;
 	return NULL;
 }
@@ -591,27 +599,6 @@ FIXTURE_TEARDOWN(exclusive)
 	close(self->own);
 }
 
-struct ex_waiter {
-	const struct backend *be;
-	int epfd;
-	int n;
-	long long took_ms;
-	pid_t tid;
-};
-
-static void *ex_wait_thread(void *arg)
-{
-	struct ex_waiter *w = arg;
-	struct epoll_event ev[NFD];
-	long long t0;
-
-	w->tid = gettid();
-	t0 = now_ms();
-	w->n = w->be->wait(w->epfd, ev, NFD, 8000);
-	w->took_ms = now_ms() - t0;
-	return NULL;
-}
-
 /*
  * An exclusive wake-up that no waiter of the first instance takes goes
  * on to the next instance. On epoll the first instance has no waiter; on
@@ -622,7 +609,8 @@ TEST_F(exclusive, declined_wakeup_goes_on)
 {
 	struct mw_timed batch = { .epfd = self->ep[0], .maxevents = NFD,
 				  .min_events = 3, .timeout_ms = 1500 };
-	struct ex_waiter plain = { .be = variant->be, .epfd = self->ep[1] };
+	struct mw_timed plain = { .be = variant->be, .epfd = self->ep[1],
+				  .maxevents = NFD, .timeout_ms = 8000 };
 	bool batching = variant->be == &backend_xepoll;
 	pthread_t tb, tp;
 
@@ -630,9 +618,7 @@ TEST_F(exclusive, declined_wakeup_goes_on)
 		ASSERT_NE(0, mw_timed_start(&tb, &batch));
 		ASSERT_TRUE(wait_task_sleeping(batch.tid, 2000));
 	}
-	ASSERT_EQ(0, pthread_create(&tp, NULL, ex_wait_thread, &plain));
-	while (!__atomic_load_n(&plain.tid, __ATOMIC_RELAXED))
-		msleep(1);
+	ASSERT_NE(0, mw_timed_start(&tp, &plain));
 	ASSERT_TRUE(wait_task_sleeping(plain.tid, 2000));
 
 	ASSERT_EQ(sizeof(one), write(self->shared, &one, sizeof(one)));
