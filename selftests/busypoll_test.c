@@ -722,6 +722,25 @@ static void check_loop(struct __test_metadata *_metadata,
 		EXPECT_EQ(1, loops);
 }
 
+/*
+ * A wait with nothing ready after ADD sleeps at once, with @why, and
+ * xepoll counts no busy loop.
+ */
+static void check_no_loop(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(veth) *self, const struct backend *be,
+			  const char *why)
+{
+	long long cpu, loops;
+
+	ASSERT_EQ(0, backend_add(be, self->epfd, self->rx, EPOLLIN, 1));
+	cpu = idle_wait(self, be, &loops);
+	TH_LOG("%s: wait with %s: %lld us, %lld busy loops", be->name, why,
+	       cpu, loops);
+	EXPECT_GT(LOOP_USECS / 4, cpu);
+	if (loops >= 0)
+		EXPECT_EQ(0, loops);
+}
+
 /* Busy polling asked for by the instance (6.9 and later). */
 TEST_F(veth, loop_by_params)
 {
@@ -754,36 +773,19 @@ TEST_F(veth, sysctl)
 	if (saved_sysctl < 0)
 		saved_sysctl = atol(buf);
 	ASSERT_EQ(0, write_sysctl(LOOP_USECS));
-	if (be == &backend_epoll) {
+	if (be == &backend_epoll)
 		check_loop(_metadata, self, be);
-	} else {
-		long long cpu, loops;
-
-		ASSERT_EQ(0, backend_add(be, self->epfd, self->rx, EPOLLIN, 1));
-		cpu = idle_wait(self, be, &loops);
-		TH_LOG("%s: wait with only net.core.busy_poll set: %lld us, %lld busy loops",
-		       be->name, cpu, loops);
-		EXPECT_GT(LOOP_USECS / 4, cpu);
-		EXPECT_EQ(0, loops);
-	}
+	else
+		check_no_loop(_metadata, self, be, "only net.core.busy_poll set");
 	restore_sysctl();
 }
 
 /* Off (the default): the same waits sleep at once, and xepoll counts none. */
 TEST_F(veth, no_loop_when_off)
 {
-	const struct backend *be = variant->be;
-	long long cpu, loops;
-
 	if (self->skip)
 		SKIP(return, "%s", self->skip);
-	ASSERT_EQ(0, backend_add(be, self->epfd, self->rx, EPOLLIN, 1));
-	cpu = idle_wait(self, be, &loops);
-	TH_LOG("%s: wait with busy polling off: %lld us, %lld busy loops",
-	       be->name, cpu, loops);
-	EXPECT_GT(LOOP_USECS / 4, cpu);
-	if (loops >= 0)
-		EXPECT_EQ(0, loops);
+	check_no_loop(_metadata, self, variant->be, "busy polling off");
 }
 
 static void __attribute__((destructor)) restore_at_exit(void)
