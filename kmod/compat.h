@@ -10,6 +10,8 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/fsnotify_backend.h>
+#include <linux/mm.h>
+#include <linux/sched/user.h>
 
 #ifndef CONFIG_FSNOTIFY
 #error "xepoll learns of a watched file's last close from fsnotify: CONFIG_FSNOTIFY is needed"
@@ -117,5 +119,33 @@ static inline bool xep_file_tryget(struct file *file)
 #else
 #define XEP_HAS_BUSY_POLL_PARAMS	0
 #endif
+
+/*
+ * Set @flags on a mapping being made (the ring's, ring.c): vm_flags
+ * became read-only, behind vm_flags_set(), in 6.3.
+ */
+static inline void xep_vm_flags_set(struct vm_area_struct *vma,
+				    vm_flags_t flags)
+{
+#ifdef XEP_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/*
+ * The locked memory charged to @user, against RLIMIT_MEMLOCK: the count
+ * io_uring charges its rings to. It exists when networking, io_uring or
+ * a few drivers are built in, which every kernel xepoll builds for has
+ * (its busy polling needs networking too).
+ */
+#if !defined(CONFIG_NET) && !defined(CONFIG_IO_URING)
+#error "xepoll charges its rings to user_struct.locked_vm: CONFIG_NET or CONFIG_IO_URING is needed"
+#endif
+static inline atomic_long_t *xep_user_locked_vm(struct user_struct *user)
+{
+	return &user->locked_vm;
+}
 
 #endif /* _XEPOLL_COMPAT_H */

@@ -62,6 +62,7 @@
 #include "files.h"
 #include "item.h"
 #include "notify.h"
+#include "ring.h"
 #include "stats.h"
 #include "wakeup.h"
 
@@ -271,6 +272,7 @@ static struct xep_instance *xep_file_claim_first(struct xep_file *xf)
 		ep = item->ep;
 		xep_instance_get(ep);
 		xep_item_unhook(item);
+		xep_ring_claimed(ep, item);
 		hlist_del_init_rcu(&item->fnode);
 		/* Pairs with the acquire load in xep_files_unlink(). */
 		smp_store_release(&item->xf, NULL);

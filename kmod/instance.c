@@ -20,6 +20,7 @@
 #include "ioctl.h"
 #include "item.h"
 #include "ready.h"
+#include "ring.h"
 #include "tree.h"
 #include "user.h"
 #include "wakeup.h"
@@ -142,6 +143,7 @@ static int xep_instance_release(struct inode *inode, struct file *file)
 		cond_resched();
 	}
 	xep_instance_reap(ep);
+	xep_ring_detach(ep);
 	mutex_unlock(&ep->mtx);
 
 	xep_instance_put(ep);
@@ -158,6 +160,7 @@ static const struct file_operations xep_instance_fops = {
 	.owner		= THIS_MODULE,
 	.release	= xep_instance_release,
 	.poll		= xep_instance_poll,
+	.mmap		= xep_ring_mmap,
 	.unlocked_ioctl	= xep_instance_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

@@ -57,6 +57,10 @@
  * The global table of watched files itself is an rhashtable with RCU
  * readers (files.c, nest.c).
  *
+ * The shared ready ring (ring.c) is filled under ep->lock, by the
+ * callback and by ADD and MOD, and consumed with no lock at all, by user
+ * space and by waits alike; ring.c tells what of it the kernel may trust.
+ *
  * EPOLLWAKEUP's wakeup sources (wakeup.c) follow those locks: an item's
  * pointer is written under ep->mtx and ep->lock both and read under
  * either (the callback under ep->lock, scans under ep->mtx), which is why
@@ -115,6 +119,7 @@
 struct xep_user;
 struct xep_item;
 struct xep_file;
+struct xep_ring;
 struct wakeup_source;
 
 /* ep->ovflist when no event transfer is under way. */
@@ -172,6 +177,10 @@ struct xep_pwq {
  *		ep->lock; read under either, wakeup.c)
  * @rellink:	link on ep->released once its file's last close claimed it;
  *		shares @pwqlist's memory, which that claim emptied first
+ * @ring_pos:	the position of its cell in ep->ring, while @ring_live
+ *		(ep->lock)
+ * @ring_live:	it has a cell in ep->ring that may be unconsumed
+ *		(ep->lock; ring.c)
  */
 struct xep_item {
 	union {
@@ -194,6 +203,8 @@ struct xep_item {
 	struct xep_file *xf;
 	struct hlist_node fnode;
 	struct wakeup_source *ws;
+	u64 ring_pos;
+	bool ring_live;
 	struct xep_pwq pwq;
 };
 
@@ -226,6 +237,8 @@ struct xep_item {
  * @loop_depth:	depth found by that visit (xep_nest_mutex)
  * @bp:		busy-poll parameters and NAPI id (see struct xep_busy_poll
  *		for the rules of each field)
+ * @ring:	the shared ready ring, or NULL (set once under ep->mtx and
+ *		ep->lock, cleared by the release; ring.c)
  * @rcu:	the instance is freed after RCU readers of the files table
  */
 struct xep_instance {
@@ -246,6 +259,7 @@ struct xep_instance {
 	u64 loop_gen;
 	int loop_depth;
 	struct xep_busy_poll bp;
+	struct xep_ring *ring;
 	struct rcu_head rcu;
 };
 

@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "instance.h"
 #include "ioctl.h"
+#include "ring.h"
 #include "submit.h"
 #include "wait.h"
 
@@ -35,6 +36,7 @@ static_assert(offsetof(struct xepoll_wait, min_events) == XEPOLL_WAIT_SIZE_VER0)
 static_assert(sizeof(struct xepoll_wait) == XEPOLL_WAIT_SIZE_VER1);
 static_assert(sizeof(struct xepoll_submit) == 40);
 static_assert(sizeof(struct xepoll_params) == 8);
+static_assert(sizeof(struct xepoll_ring_setup) == 32);
 
 /**
  * struct xep_ioc_def - one ioctl command
@@ -186,6 +188,31 @@ static long xep_ioc_get_params(struct file *file, unsigned long arg,
 	return 0;
 }
 
+/*
+ * XEPOLL_IOC_RING_SETUP: the caller's request in, the ring's geometry
+ * back, with the rest of a larger struct zeroed, as GET_PARAMS does.
+ */
+static long xep_ioc_ring_setup(struct file *file, unsigned long arg,
+			       size_t usize)
+{
+	void __user *uarg = u64_to_user_ptr((u64)arg);
+	struct xepoll_ring_setup setup;
+	int ret = xep_ioc_copy(&setup, sizeof(setup), arg, usize);
+
+	if (ret)
+		return ret;
+	ret = xep_ring_setup(file->private_data, &setup);
+	if (ret)
+		return ret;
+	/* The ring stays: a caller can ask for this again (entries 0). */
+	if (copy_to_user(uarg, &setup, sizeof(setup)))
+		return -EFAULT;
+	if (usize > sizeof(setup) &&
+	    clear_user(uarg + sizeof(setup), usize - sizeof(setup)))
+		return -EFAULT;
+	return 0;
+}
+
 #define XEP_IOC_STRUCT(first_size)	\
 	.dir = _IOC_WRITE, .min_size = (first_size)
 #define XEP_IOC_STRUCT_RW(first_size)	\
@@ -229,6 +256,11 @@ static const struct xep_ioc_def xep_ioctls[] = {
 		.targets = XEP_HAS_BUSY_POLL_PARAMS ? XEP_IOC_INSTANCE : 0,
 		XEP_IOC_STRUCT_R(8),
 		.handler = xep_ioc_get_params,
+	},
+	[_IOC_NR(XEPOLL_IOC_RING_SETUP)] = {
+		.targets = XEP_IOC_INSTANCE,
+		XEP_IOC_STRUCT_RW(32),
+		.handler = xep_ioc_ring_setup,
 	},
 };
 

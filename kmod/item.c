@@ -30,6 +30,7 @@
 #include "files.h"
 #include "item.h"
 #include "ready.h"
+#include "ring.h"
 #include "tree.h"
 #include "user.h"
 #include "wakeup.h"
@@ -164,7 +165,7 @@ int xep_item_insert(struct xep_instance *ep, struct file *file, int fd,
 
 	xep_busy_poll_mark(ep, file);
 	if (revents)
-		xep_ready_queue(ep, item);
+		xep_ready_queue(ep, item, revents);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_item_insert);
@@ -172,12 +173,12 @@ EXPORT_SYMBOL_IF_KUNIT(xep_item_insert);
 void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
 		     __poll_t events, u64 data)
 {
+	__poll_t revents;
 	poll_table pt;
 
 	lockdep_assert_held(&ep->mtx);
 
-	WRITE_ONCE(item->events, events);
-	item->data = data;
+	xep_ring_modify(ep, item, events, data);
 	xep_ws_modify(ep, item);
 
 	/*
@@ -189,8 +190,9 @@ void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
 	smp_mb();
 
 	init_poll_funcptr(&pt, NULL);
-	if (xep_item_poll(item, &pt, 1))
-		xep_ready_queue(ep, item);
+	revents = xep_item_poll(item, &pt, 1);
+	if (revents)
+		xep_ready_queue(ep, item, revents);
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_item_modify);
 

@@ -44,6 +44,7 @@
 #include "compat.h"
 #include "item.h"
 #include "ready.h"
+#include "ring.h"
 #include "stats.h"
 #include "trace.h"
 #include "wait.h"
@@ -64,6 +65,7 @@ static void xep_ready_add_tail(struct xep_instance *ep, struct xep_item *item)
 {
 	list_add_tail(&item->rdllink, &ep->rdllist);
 	ep->nready++;
+	xep_ring_note_ready(ep);
 }
 
 /*
@@ -81,7 +83,7 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 	struct xep_item *item = pwq->item;
 	struct xep_instance *ep = item->ep;
 	__poll_t pollflags = key_to_poll(key);
-	bool pwake = false, ewake = false, woken;
+	bool pwake = false, ewake = false, published = false, woken;
 	unsigned long flags;
 
 	xep_stat_add(wakeups, 1);
@@ -104,12 +106,17 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 			WRITE_ONCE(ep->ovflist, item);
 			xep_ws_stay_awake(item);
 		}
-	} else if (!xep_item_queued(item)) {
+	} else if (xep_item_queued(item)) {
+		/* Ready already: the wait's poll will see this wake-up too. */
+	} else if (xep_ring_publish(ep, item, pollflags)) {
+		/* Published: delivered, for an exclusive wake-up. */
+		published = true;
+	} else {
 		xep_ready_add_tail(ep, item);
 		xep_ws_stay_awake(item);
 	}
 
-	woken = xep_wait_wake(ep, sync);
+	woken = xep_wait_wake(ep, sync) || published;
 	/*
 	 * An exclusive item counts as having woken someone only if a waiter
 	 * took the wake-up, for an event its waiters asked for, as epoll
@@ -190,15 +197,21 @@ __poll_t xep_item_poll(struct xep_item *item, poll_table *pt, int depth)
 	return res;
 }
 
-/* Queue a ready @item (ADD, MOD) and wake a waiter and the pollers. */
-void xep_ready_queue(struct xep_instance *ep, struct xep_item *item)
+/*
+ * Queue @item, which ADD or MOD found ready with @revents, in the ring or
+ * on the ready list, and wake a waiter and the pollers.
+ */
+void xep_ready_queue(struct xep_instance *ep, struct xep_item *item,
+		     __poll_t revents)
 {
 	bool pwake = false;
 
 	spin_lock_irq(&ep->lock);
 	if (!xep_item_queued(item)) {
-		xep_ready_add_tail(ep, item);
-		xep_ws_hold(item);
+		if (!xep_ring_publish(ep, item, revents)) {
+			xep_ready_add_tail(ep, item);
+			xep_ws_hold(item);
+		}
 		xep_wait_wake(ep, false);
 		/* As in xep_wake_callback(): a racing poller re-checks. */
 		pwake = waitqueue_active(&ep->poll_wait);
@@ -211,7 +224,8 @@ void xep_ready_queue(struct xep_instance *ep, struct xep_item *item)
 
 /*
  * Take @item off the ready list, or off the held list of the minimum
- * batch that holds it; the caller holds ep->mtx, so no scan runs.
+ * batch that holds it, and empty its cell in the ring; the caller holds
+ * ep->mtx, so no scan runs.
  */
 void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item)
 {
@@ -224,7 +238,9 @@ void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item)
 			item->held = false;
 		else
 			ep->nready--;
+		xep_ring_note_ready(ep);
 	}
+	xep_ring_cancel(ep, item);
 	spin_unlock_irq(&ep->lock);
 }
 
@@ -235,6 +251,12 @@ void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item)
 bool xep_ready_available(struct xep_instance *ep)
 {
 	return !list_empty_careful(&ep->rdllist) || xep_scanning(ep);
+}
+
+/* The same, or the ring's head cell is filled. */
+bool xep_ready_or_ring(struct xep_instance *ep)
+{
+	return xep_ready_available(ep) || xep_ring_peek(ep);
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_ready_available);
 
@@ -284,6 +306,7 @@ static void xep_scan_done(struct xep_instance *ep, struct list_head *batch,
 	/* What the scan did not get to goes first next time. */
 	list_splice(batch, &ep->rdllist);
 	ep->nready = n;
+	xep_ring_note_ready(ep);
 
 	if (n)
 		xep_wait_wake(ep, false);
@@ -308,8 +331,49 @@ static int xep_put_event(void __user *uevent, size_t event_size,
 }
 
 /*
+ * Move up to @maxevents events from @ep's ring to @events, as any
+ * consumer of the ring would. A cell is taken only once the place of its
+ * event in @events has been written, so that a bad buffer loses nothing.
+ * At most as many looks as there are cells, and the events wanted: user
+ * space may keep moving the head, but cannot keep the kernel here.
+ */
+static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
+			     int maxevents, size_t event_size)
+{
+	unsigned int looks = xep_ring_entries(ep) + maxevents;
+	void __user *uevent;
+	int res = 0;
+	u32 revents;
+	u64 data;
+
+	while (res < maxevents && looks--) {
+		uevent = events + res * event_size;
+		if (__clear_user(uevent, event_size)) {
+			if (!res)
+				res = -EFAULT;
+			break;
+		}
+		switch (xep_ring_take(ep, &revents, &data)) {
+		case XEP_RING_EMPTY:
+			return res;
+		case XEP_RING_RACED:
+			continue;
+		case XEP_RING_EVENT:
+			break;
+		}
+		/* Written just now: only a racing munmap() can fail this. */
+		if (xep_put_event(uevent, event_size, (__force __poll_t)revents,
+				  data))
+			break;
+		res++;
+	}
+	return res;
+}
+
+/*
  * Move up to @maxevents ready events to @events, whose range the caller
- * has checked with access_ok(). Returns how many, or -EFAULT if the very
+ * has checked with access_ok(): first what the ring holds, then the ready
+ * list. Returns how many, or -EFAULT if the very
  * first copy faulted (the item then stays ready).
  *
  * A level-triggered item that reported goes back to the ready list, or,
@@ -333,6 +397,12 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 	/* A task being killed should leave, not fetch events. */
 	if (fatal_signal_pending(current))
 		return -EINTR;
+
+	if (xep_ring_peek(ep)) {
+		res = xep_ring_transfer(ep, events, maxevents, event_size);
+		if (res < 0 || res == maxevents)
+			goto out;
+	}
 
 	init_poll_funcptr(&pt, NULL);
 
@@ -383,7 +453,7 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 
 	xep_scan_done(ep, &batch, queued);
 	mutex_unlock(&ep->mtx);
-
+out:
 	if (res > 0)
 		xep_stat_add(events, res);
 	return res;
@@ -426,6 +496,7 @@ void xep_ready_release_held(struct xep_instance *ep, struct list_head *held)
 		spin_lock_irq(&ep->lock);
 		list_splice_tail_init(held, &ep->rdllist);
 		ep->nready += n;
+		xep_ring_note_ready(ep);
 		/* All of them at once: a batch counts them, not wake-ups. */
 		xep_wait_wake(ep, false);
 		/* As in xep_wake_callback(): a racing poller re-checks. */
@@ -451,6 +522,9 @@ __poll_t xep_ready_poll(struct xep_instance *ep, int depth)
 	LIST_HEAD(batch);
 	__poll_t res = 0;
 	poll_table pt;
+
+	if (xep_ring_peek(ep))
+		return EPOLLIN | EPOLLRDNORM;
 
 	init_poll_funcptr(&pt, NULL);
 

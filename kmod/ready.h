@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The ready list: fed by the wake-up callback hooked on every watched
- * file, drained by event transfer (waits) and by polls of the instance.
+ * file, drained by event transfer (waits) and by polls of the instance;
+ * and, for an instance with a ring, the ring's side of both (ring.c).
  */
 #ifndef _XEPOLL_READY_H
 #define _XEPOLL_READY_H
@@ -14,9 +15,11 @@ __poll_t xep_item_poll_file(struct xep_item *item, struct file *file,
 			    poll_table *pt, int depth);
 __poll_t xep_item_poll(struct xep_item *item, poll_table *pt, int depth);
 
-void xep_ready_queue(struct xep_instance *ep, struct xep_item *item);
+void xep_ready_queue(struct xep_instance *ep, struct xep_item *item,
+		     __poll_t revents);
 void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item);
 bool xep_ready_available(struct xep_instance *ep);
+bool xep_ready_or_ring(struct xep_instance *ep);
 int xep_ready_transfer(struct xep_instance *ep, void __user *events,
 		       int maxevents, size_t event_size);
 int xep_ready_transfer_held(struct xep_instance *ep, void __user *events,

@@ -15,12 +15,18 @@
  * @wakeups:	wake-up callbacks run on watched files
  * @releases:	registrations removed by their file's last close
  * @busy_polls:	busy loops run by waits before sleeping (busypoll.c)
+ * @ring_cells:	ring cells filled (ring.c), each an event user space can
+ *		reap without a system call
+ * @ring_overflows: ring events that found no free cell and went to the
+ *		ready list instead
  */
 struct xep_stats {
 	u64 events;
 	u64 wakeups;
 	u64 releases;
 	u64 busy_polls;
+	u64 ring_cells;
+	u64 ring_overflows;
 };
 
 DECLARE_PER_CPU(struct xep_stats, xep_stats);

@@ -44,6 +44,7 @@
 #include "busypoll.h"
 #include "compat.h"
 #include "ready.h"
+#include "ring.h"
 #include "trace.h"
 #include "wait.h"
 
@@ -243,7 +244,8 @@ static int xep_wake_waiter(struct wait_queue_entry *entry, unsigned int mode,
 	bool *taken = key;
 	int ret;
 
-	if (waiter->need > 1 && waiter->ep->nready < waiter->need) {
+	if (waiter->need > 1 &&
+	    waiter->ep->nready + xep_ring_count(waiter->ep) < waiter->need) {
 		waiter->passed = true;
 		return 0;
 	}
@@ -290,6 +292,7 @@ static int xep_wait_events(struct xep_instance *ep,
 	struct xep_waiter waiter;
 	ktime_t expires, *to = NULL;
 	LIST_HEAD(held);
+	u64 ring_tail;
 	bool avail;
 	int res = 0, n;
 
@@ -298,11 +301,18 @@ static int xep_wait_events(struct xep_instance *ep,
 		to = &expires;
 	}
 
-	/* A lockless first look; the decision to sleep is taken locked. */
-	avail = xep_ready_available(ep);
+	/*
+	 * A lockless first look; the decision to sleep is taken locked. The
+	 * ring's head is user space's to write, so after the first look only
+	 * a cell the kernel filled since counts: no garbage there can keep
+	 * the wait from sleeping.
+	 */
+	ring_tail = xep_ring_tail(ep);
+	avail = xep_ready_or_ring(ep);
 
 	for (;;) {
 		if (avail) {
+			ring_tail = xep_ring_tail(ep);
 			n = xep_ready_transfer_held(ep, ctx->events + res * ctx->event_size,
 						    ctx->maxevents - res,
 						    ctx->event_size,
@@ -353,7 +363,7 @@ static int xep_wait_events(struct xep_instance *ep,
 		spin_lock_irq(&ep->lock);
 		/* No barrier: the waker checks the queue under this lock. */
 		__set_current_state(TASK_INTERRUPTIBLE);
-		avail = xep_ready_available(ep);
+		avail = xep_ready_available(ep) || xep_ring_tail(ep) != ring_tail;
 		if (!avail)
 			__add_wait_queue_exclusive(&ep->wq, &waiter.wait);
 		spin_unlock_irq(&ep->lock);

@@ -158,6 +158,77 @@ int xepoll_wait_until(int epfd, struct epoll_event *events, int maxevents,
 		      clockid_t clockid, const struct timespec *deadline,
 		      const sigset_t *sigmask);
 
+/*
+ * The shared ready ring (XEPOLL_1.3). See xepoll_ring_setup(3) and
+ * Documentation/userspace-api.rst.
+ *
+ * A ring carries the events of the instance's edge-triggered and one-shot
+ * registrations to user space through shared memory: while it holds
+ * events, xepoll_ring_reap() and xepoll_ring_wait() return them without a
+ * system call. Level-triggered registrations, and events that found the
+ * ring full, stay in the kernel, where xepoll_ring_wait() (or any wait on
+ * the instance) fetches them. A handle may be used by any number of
+ * threads at once, and by the children of a fork() (the mapping is
+ * shared).
+ */
+struct xepoll_ring;
+
+/*
+ * Give the instance @epfd a ring of at least @entries events (a power of
+ * two, at most XEPOLL_RING_MAX_ENTRIES) and map it; if it has one
+ * already, map that one (@entries is then ignored). NULL with errno:
+ * EINVAL (bad @entries, or @epfd is no instance), EBADF, ENOMEM (memory,
+ * or RLIMIT_MEMLOCK, to which the ring's pages are charged).
+ */
+struct xepoll_ring *xepoll_ring_setup(int epfd, unsigned int entries);
+
+/* Unmap the ring and free the handle; the instance and its ring stay. */
+void xepoll_ring_free(struct xepoll_ring *ring);
+
+/* The instance descriptor the ring was set up on. */
+int xepoll_ring_fd(const struct xepoll_ring *ring);
+
+/*
+ * Up to @maxevents events from the ring, without a system call: how many
+ * (0 when it is empty), or -1 with errno EINVAL if @maxevents is not
+ * positive.
+ */
+int xepoll_ring_reap(struct xepoll_ring *ring, struct epoll_event *events,
+		     int maxevents);
+
+/*
+ * How many registrations have events waiting in the kernel rather than in
+ * the ring (level-triggered ones, overflow): a wait fetches them.
+ */
+unsigned int xepoll_ring_kready(const struct xepoll_ring *ring);
+
+/* Whether the instance was released (its last descriptor closed). */
+int xepoll_ring_dead(const struct xepoll_ring *ring);
+
+/*
+ * epoll_wait() on the ring's instance: the ring's events first, without a
+ * system call; the kernel is entered only for events that wait there, or
+ * to sleep when there are none. Same arguments and errors as
+ * epoll_wait().
+ */
+int xepoll_ring_wait(struct xepoll_ring *ring, struct epoll_event *events,
+		     int maxevents, int timeout);
+
+/**
+ * struct xepoll_ring_stats - what a handle has done, since its setup
+ * @reaped:	events taken from the ring in user space
+ * @waits:	calls of xepoll_ring_wait()
+ * @syscalls:	those of them that entered the kernel
+ */
+struct xepoll_ring_stats {
+	unsigned long long reaped;
+	unsigned long long waits;
+	unsigned long long syscalls;
+};
+
+void xepoll_ring_stats(const struct xepoll_ring *ring,
+		       struct xepoll_ring_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

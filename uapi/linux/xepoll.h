@@ -311,6 +311,99 @@ struct xepoll_params {
 	__u8 __pad;
 };
 
+/* At most this many entries in a ring (XEPOLL_IOC_RING_SETUP). */
+#define XEPOLL_RING_MAX_ENTRIES		65536
+
+/**
+ * struct xepoll_ring_setup - argument of XEPOLL_IOC_RING_SETUP: give the
+ *	instance a ready ring that user space maps and reaps without a
+ *	system call
+ * @entries:	in: how many events the ring holds, 1 to
+ *		XEPOLL_RING_MAX_ENTRIES (else EINVAL), rounded up to a power
+ *		of two, and to 2 at least; or 0, to ask for the geometry of the ring the
+ *		instance has (ENODEV if none), changing nothing. Out: the
+ *		count, @mask + 1
+ * @flags:	must be zero
+ * @size:	out: the length to mmap(), at offset 0 of the instance's
+ *		descriptor, PROT_READ | PROT_WRITE and MAP_SHARED
+ * @mask:	out: @entries - 1, to turn a position into a cell index
+ * @head_off:	out: offset in the mapping of the __u32 consumer position,
+ *		which only user space writes
+ * @kready_off:	out: offset of a __u32 the kernel writes: how many
+ *		registrations wait in the kernel's ready list rather than in
+ *		the ring (see below); 0 when none
+ * @flags_off:	out: offset of a __u32 of XEPOLL_RING_* bits the kernel
+ *		writes
+ * @cells_off:	out: offset of the array of @entries struct
+ *		xepoll_ring_cell
+ *
+ * The ioctl fails with EBUSY if the instance already has a ring (and
+ * @entries is not 0), and with
+ * ENOMEM if the ring's pages would take the caller's user beyond its
+ * RLIMIT_MEMLOCK (unless it has CAP_IPC_LOCK), to which they are charged
+ * until the last mapping and the instance are gone.
+ *
+ * Which events go through the ring: those of edge-triggered (EPOLLET) and
+ * one-shot (EPOLLONESHOT) registrations without EPOLLWAKEUP, when the
+ * wake-up of the watched file says which events it brings (nearly every
+ * file's does), and those ADD and MOD find ready. Each is published once
+ * per wake-up and coalesced while unconsumed: a registration has at most
+ * one unconsumed cell, whose events further wake-ups OR in; a one-shot
+ * registration is disarmed once published, until MOD re-arms it. The
+ * events a cell reports are the ones the wake-up announced (those ADD or
+ * MOD polled), within the registration's mask, not a poll at the time of
+ * reaping. Everything else, level-triggered registrations above all,
+ * stays on the kernel's ready list, as does a ring event that finds no
+ * free cell: @kready says how many wait there, and XEPOLL_IOC_WAIT
+ * (which also reaps the ring, as a consumer like any other) reports
+ * them. No event is lost: an event goes to the ring or to the kernel's
+ * list. DEL, MOD and a watched file's last close cancel a registration's
+ * unconsumed cell (its events read as 0).
+ *
+ * The mapping holds the instance's ring, not the instance: closing the
+ * instance's last descriptor releases it, sets XEPOLL_RING_DEAD, and
+ * leaves the pages to the mapping. The kernel keeps its own copies of
+ * everything it relies on; garbage written to the shared pages costs
+ * their writer its own events and nothing else.
+ */
+struct xepoll_ring_setup {
+	__u32 entries;
+	__u32 flags;
+	__u32 size;
+	__u32 mask;
+	__u32 head_off;
+	__u32 kready_off;
+	__u32 flags_off;
+	__u32 cells_off;
+};
+
+/* Bits of the ring's flags word. */
+#define XEPOLL_RING_DEAD	0x00000001U	/* the instance is released */
+
+/**
+ * struct xepoll_ring_cell - one cell of the ring
+ * @seq:	the cell's state, for position p (p mod @entries being its
+ *		index): p when free for the kernel to fill, p + 1 once it
+ *		holds an event; a consumer frees it by writing p + @entries
+ * @events:	the events (a consumer takes them with an atomic exchange
+ *		with 0, against the kernel ORing in more); 0 in a cell that
+ *		was cancelled, which the consumer frees and skips
+ * @data:	the registration's data
+ *
+ * A consumer, any number of them in any number of threads and processes
+ * sharing the mapping: load head h (relaxed); load cell h's @seq
+ * (acquire); if it is h + 1, claim the position by compare-and-swap of
+ * head from h to h + 1, take @events by exchange with 0, read @data, then
+ * store h + @entries to @seq (release) and report the event if @events was
+ * not 0. If @seq is h, the ring is empty; otherwise head moved, reload.
+ * libxepoll's xepoll_ring_reap() does this.
+ */
+struct xepoll_ring_cell {
+	__u32 seq;
+	__u32 events;
+	__u64 data;
+};
+
 /*
  * On /dev/xepoll:
  *
@@ -336,6 +429,8 @@ struct xepoll_params {
  * XEPOLL_IOC_SET_PARAMS and XEPOLL_IOC_GET_PARAMS set and read the
  * instance's busy-poll parameters (EPIOCSPARAMS, EPIOCGPARAMS). GET
  * writes the struct it knows and zeroes the rest of a larger one.
+ * XEPOLL_IOC_RING_SETUP gives the instance a ready ring (struct
+ * xepoll_ring_setup), which mmap() of the instance's descriptor maps.
  */
 #define XEPOLL_IOC_CREATE	_IOW(XEPOLL_IOC_MAGIC, 0x01, struct xepoll_create)
 #define XEPOLL_IOC_CLOSE	_IO(XEPOLL_IOC_MAGIC, 0x02)
@@ -344,5 +439,6 @@ struct xepoll_params {
 #define XEPOLL_IOC_SUBMIT	_IOWR(XEPOLL_IOC_MAGIC, 0x12, struct xepoll_submit)
 #define XEPOLL_IOC_SET_PARAMS	_IOW(XEPOLL_IOC_MAGIC, 0x13, struct xepoll_params)
 #define XEPOLL_IOC_GET_PARAMS	_IOR(XEPOLL_IOC_MAGIC, 0x14, struct xepoll_params)
+#define XEPOLL_IOC_RING_SETUP	_IOWR(XEPOLL_IOC_MAGIC, 0x16, struct xepoll_ring_setup)
 
 #endif /* _UAPI_LINUX_XEPOLL_H */

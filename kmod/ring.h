@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The shared ready ring (XEPOLL_IOC_RING_SETUP): cells of events that the
+ * wake-up callback fills and user space reaps from its mapping without a
+ * system call. The rules are at the top of ring.c.
+ */
+#ifndef _XEPOLL_RING_H
+#define _XEPOLL_RING_H
+
+#include "instance.h"
+
+struct vm_area_struct;
+struct xepoll_ring_setup;
+
+int xep_ring_setup(struct xep_instance *ep, struct xepoll_ring_setup *args);
+void xep_ring_detach(struct xep_instance *ep);
+int xep_ring_mmap(struct file *file, struct vm_area_struct *vma);
+
+bool xep_ring_publish(struct xep_instance *ep, struct xep_item *item,
+		      __poll_t events);
+void xep_ring_cancel(struct xep_instance *ep, struct xep_item *item);
+void xep_ring_modify(struct xep_instance *ep, struct xep_item *item,
+		     __poll_t events, u64 data);
+void xep_ring_claimed(struct xep_instance *ep, struct xep_item *item);
+void xep_ring_note_ready(struct xep_instance *ep);
+
+bool xep_ring_peek(struct xep_instance *ep);
+u64 xep_ring_tail(struct xep_instance *ep);
+unsigned int xep_ring_entries(struct xep_instance *ep);
+unsigned int xep_ring_count(struct xep_instance *ep);
+
+/* What xep_ring_take() found at the ring's head. */
+enum xep_ring_take {
+	XEP_RING_EMPTY,		/* no filled cell */
+	XEP_RING_RACED,		/* another consumer moved the head, or took a
+				 * cancelled cell: look again */
+	XEP_RING_EVENT,		/* an event, now the caller's */
+};
+
+enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 *events,
+				 u64 *data);
+
+#endif /* _XEPOLL_RING_H */
