@@ -29,12 +29,15 @@ u64 xep_ring_tail(struct xep_instance *ep);
 unsigned int xep_ring_entries(struct xep_instance *ep);
 unsigned int xep_ring_count(struct xep_instance *ep);
 
-/* What xep_ring_take() found at the ring's head. */
+/*
+ * What xep_ring_take() found at the ring's head: no filled cell; a head
+ * another consumer moved, or a cancelled cell (look again); or an event,
+ * now the caller's.
+ */
 enum xep_ring_take {
-	XEP_RING_EMPTY,		/* no filled cell */
-	XEP_RING_RACED,		/* another consumer moved the head, or took a
-				 * cancelled cell: look again */
-	XEP_RING_EVENT,		/* an event, now the caller's */
+	XEP_RING_EMPTY,
+	XEP_RING_RACED,
+	XEP_RING_EVENT,
 };
 
 enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 *events,
