@@ -56,7 +56,11 @@ done
 [ "$(readlink "$lib/libxepoll.so")" = libxepoll.so.1 ] || fail "libxepoll.so -> libxepoll.so.1"
 soname=$(readelf -d "$lib/libxepoll.so.1.2" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libxepoll.so.1 ] || fail "SONAME is '$soname'"
-nm "$lib/libxepoll.a" | grep -q ' T xepoll_create1$' || fail "libxepoll.a lacks xepoll_create1"
+# Read whole before grep -q stops early: with pipefail, nm's SIGPIPE would fail the check.
+syms=$(nm "$lib/libxepoll.a")
+for sym in xepoll_create1 xepoll_ring_setup; do
+	grep -q " T $sym\$" <<<"$syms" || fail "libxepoll.a lacks $sym"
+done
 # The module is not loaded at boot unless the administrator says so.
 if grep -v '^#' "$dest/etc/modules-load.d/xepoll.conf" | grep -q '[^[:space:]]'; then
 	fail "modules-load.d/xepoll.conf enables the module"
