@@ -7,9 +7,9 @@
 # event for an fd made ready, no other), so this is also a test of
 # xepoll under their patterns; the times mean nothing here.
 echo "TAP version 13"
-echo "1..7"
+echo "1..8"
 i=0
-for w in churn sparse pingpong fanout echo memory close; do
+for w in churn sparse pingpong fanout echo memory close errors; do
 	i=$((i + 1))
 	out=$(xepoll-bench --quick --only "$w" --json /tmp/bench_test.json 2>&1)
 	rc=$?

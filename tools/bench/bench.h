@@ -8,7 +8,7 @@
  * event set that files are added to, modified in and deleted from, and that
  * is waited on for struct epoll_event records. A workload (floor.c,
  * churn.c, batch.c, sparse.c, pingpong.c, fanout.c, echo.c, memory.c,
- * close.c) describes its cases; the runner (main.c) measures each case on
+ * close.c, errors.c) describes its cases; the runner (main.c) measures each case on
  * every mechanism that can run it, repeating the round robin over
  * mechanisms so that drift in the machine touches all of them alike, and
  * reports medians, the ratio to native epoll, a table and JSON records.
@@ -38,6 +38,7 @@ enum mech_id {
 #define CAP_WATCH	(1U << 4)	/* registrations live in the kernel */
 #define CAP_MINWAIT	(1U << 5)	/* waits for a minimum batch of events */
 #define CAP_CLOSE_ENDS	(1U << 6)	/* a file's last close ends its watches */
+#define CAP_EPOLL_API	(1U << 7)	/* epoll's calls, on any descriptor */
 
 struct evset;
 
@@ -54,6 +55,10 @@ struct evset;
  *	ready or @min_wait_ns after the first was
  * @max_pending: the most events it can hold before they are waited for,
  *	or 0 for no limit
+ * @create1, @ctl, @wait_on: with CAP_EPOLL_API, the mechanism's
+ *	epoll_create1(), epoll_ctl() and epoll_wait() on whatever descriptor
+ *	the caller names (a closed one, a socket), with epoll's returns: -1
+ *	and errno on error
  */
 struct mech {
 	const char *name;
@@ -71,6 +76,10 @@ struct mech {
 		    int timeout_ms);
 	int (*wait_min)(struct evset *set, struct epoll_event *ev, int max,
 			int min_events, uint64_t min_wait_ns);
+	int (*create1)(int flags);
+	int (*ctl)(int epfd, int op, int fd, struct epoll_event *event);
+	int (*wait_on)(int epfd, struct epoll_event *events, int maxevents,
+		       int timeout);
 };
 
 /* @apply for a mechanism without batches: one change at a time. */
@@ -149,6 +158,7 @@ void memory_cases(case_sink add);
 void batch_cases(case_sink add);
 void floor_cases(case_sink add);
 void close_cases(case_sink add);
+void errors_cases(case_sink add);
 
 /* util.c */
 uint64_t now_ns(void);

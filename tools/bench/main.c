@@ -245,7 +245,7 @@ static void usage(void)
 	fputs("usage: xepoll-bench [--quick] [--repeats N] [--min-ms MS] [--max-n N]\n"
 	      "                    [--only WORKLOAD,...] [--mechs MECHANISM,...] [--json FILE]\n"
 	      "                    [--phase unloaded]\n"
-	      "workloads: floor churn batch sparse pingpong fanout echo memory close\n"
+	      "workloads: floor churn batch sparse pingpong fanout echo memory close errors\n"
 	      "mechanisms: epoll xepoll poll io_uring\n", stderr);
 	exit(2);
 }
@@ -318,6 +318,7 @@ int main(int argc, char **argv)
 	echo_cases(add_case);
 	memory_cases(add_case);
 	close_cases(add_case);
+	errors_cases(add_case);
 	if (opts.unloaded && xepoll_loaded())
 		die("--phase unloaded: the xepoll module is loaded");
 	if (!nr_cases && !opts.unloaded)

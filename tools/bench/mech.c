@@ -122,7 +122,7 @@ static int epoll_wait_set(struct evset *set, struct epoll_event *ev, int max,
 const struct mech mech_epoll = {
 	.name = "epoll",
 	.caps = CAP_LEVEL | CAP_EDGE | CAP_SHARED | CAP_EXCLUSIVE | CAP_WATCH |
-		CAP_CLOSE_ENDS,
+		CAP_CLOSE_ENDS | CAP_EPOLL_API,
 	.open = epoll_open,
 	.close = set_close,
 	.add = epoll_add,
@@ -131,6 +131,9 @@ const struct mech mech_epoll = {
 	.flush = no_flush,
 	.apply = epoll_apply,
 	.wait = epoll_wait_set,
+	.create1 = epoll_create1,
+	.ctl = epoll_ctl,
+	.wait_on = epoll_wait,
 };
 
 static struct evset *xepoll_open(unsigned int size_hint)
@@ -193,7 +196,7 @@ static int xepoll_wait_min_set(struct evset *set, struct epoll_event *ev, int ma
 const struct mech mech_xepoll = {
 	.name = "xepoll",
 	.caps = CAP_LEVEL | CAP_EDGE | CAP_SHARED | CAP_EXCLUSIVE | CAP_WATCH |
-		CAP_MINWAIT | CAP_CLOSE_ENDS,
+		CAP_MINWAIT | CAP_CLOSE_ENDS | CAP_EPOLL_API,
 	.open = xepoll_open,
 	.close = set_close,
 	.add = xepoll_add,
@@ -203,6 +206,9 @@ const struct mech mech_xepoll = {
 	.apply = xepoll_apply,
 	.wait = xepoll_wait_set,
 	.wait_min = xepoll_wait_min_set,
+	.create1 = xepoll_create1,
+	.ctl = xepoll_ctl,
+	.wait_on = xepoll_wait,
 };
 
 /*
