@@ -6,17 +6,20 @@
  * opened, asked for an instance, and the instance moved onto the device's
  * descriptor, the lowest free one, as epoll would return), and passes the
  * caller's pointers to the kernel untouched, so that a bad pointer is
- * EFAULT, not a crash, as with epoll. Only when epfd is not an open
- * instance do a few more calls find the error epoll would report first
- * (ctl_not_instance(), wait_not_instance()).
+ * EFAULT, not a crash, as with epoll. Only where the ioctl of one of
+ * epoll's calls fails because epfd is not an open instance (EBADF,
+ * ENOTTY), or with EINVAL, does a second call follow: the same call to
+ * the kernel's epoll, which finds the error epoll reports first, or acts
+ * on a native epoll instance (native_epoll(), ctl_native(), wait_ioctl()).
  */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/time_types.h>
@@ -97,55 +100,92 @@ int xepoll_create(int size)
 }
 
 /*
- * A scratch instance, to ask the kernel about arguments when the caller's
- * epfd cannot be asked. -1 if there is none.
+ * The kernel's epoll, as the oracle of the error paths: an epoll call made
+ * by number, with the caller's arguments as they came. A call whose epfd
+ * is not an open xepoll instance goes there once the ioctl has failed:
+ * epfd being no epoll instance either, epoll checks the other arguments in
+ * its own order and fails, having created nothing, with the error it
+ * would have given first; and where epfd is a native epoll instance, the
+ * call acts on it, as epoll's own would. So an error path costs a failed
+ * ioctl and one epoll call. The alternative, a validation ioctl carrying
+ * epfd on /dev/xepoll, costs an open() of the device (which takes the
+ * lowest free number, a closed epfd's perhaps), that ioctl and a close()
+ * on top of the failed one, which measured 3.5 to 18 times as much:
+ * Documentation/benchmarks.rst, "The error paths", has the figures.
+ *
+ * A call that must fail at a check epoll makes no later than the one of
+ * epfd's kind goes to epoll alone, without the ioctl: epoll's answer is
+ * then the same whatever epfd is (epoll_decides_ctl(),
+ * epoll_decides_wait()).
+ *
+ * The call is syscall(), not epoll_ctl() or epoll_pwait(), which the
+ * interposer (tools/preload) defines as this library's; the interposer
+ * defines syscall() too, and compiles this file with XEPOLL_NATIVE_SYSCALL
+ * naming the C library's.
  */
-static int scratch_instance(void)
+#ifdef XEPOLL_NATIVE_SYSCALL
+long XEPOLL_NATIVE_SYSCALL(long nr, long a0, long a1, long a2, long a3,
+			   long a4, long a5);
+#else
+#define XEPOLL_NATIVE_SYSCALL	syscall
+#endif
+
+/* The kernel's bound on maxevents (fs/eventpoll.c). */
+#define EP_MAX_EVENTS	(INT_MAX / (int)sizeof(struct epoll_event))
+
+static long native_epoll(long nr, long a0, long a1, long a2, long a3, long a4,
+			 long a5)
 {
-	int saved = errno, fd = xepoll_create1(EPOLL_CLOEXEC);
-
-	errno = saved;
-	return fd;
-}
-
-/* Whether @fd is an open descriptor. */
-static int fd_is_open(int fd)
-{
-	int saved = errno, ret = fcntl(fd, F_GETFD);
-
-	errno = saved;
-	return ret >= 0;
+	return XEPOLL_NATIVE_SYSCALL(nr, a0, a1, a2, a3, a4, a5);
 }
 
 /*
- * epoll_ctl() when epfd is no instance (@err EINVAL) or not open (@err
- * EBADF). epoll reads the event, then checks fd (EBADF) and whether it
- * can be polled (EPERM), before it looks at epfd; the ioctl never got that
- * far. Ask a scratch instance the same questions through MOD, which reads
- * the event and checks fd as ADD does but changes nothing (DEL for DEL,
- * which reads no event), and answer with the first error epoll would give.
+ * Whether a failed ioctl on epfd leaves the answer to the kernel's epoll:
+ * EBADF (epfd not open, or an instance's answer about fd), ENOTTY (a
+ * file that is no instance), or EINVAL, which an instance gives for an
+ * argument epoll refuses as well, but which is also how the epoll
+ * instances of Linux 6.9 and later (and some other files) answer an ioctl
+ * they do not know.
  */
-static int ctl_not_instance(int op, int fd, struct epoll_event *event, int err)
+static int ask_epoll(int err)
 {
-	struct xepoll_ctl args = {
-		.op = op == EPOLL_CTL_DEL ? XEPOLL_CTL_DEL : XEPOLL_CTL_MOD,
-		/* A closed fd's number could go to the scratch instance. */
-		.fd = fd_is_open(fd) ? fd : -1,
-		.flags = XEPOLL_CTL_EVENT_ADDR,
-		.data = ptr_to_u64(event),
-	};
-	int tmp = scratch_instance();
-	int ret, probe;
+	return err == EBADF || err == ENOTTY || err == EINVAL;
+}
 
-	if (tmp >= 0) {
-		ret = ioctl(tmp, XEPOLL_IOC_CTL, (unsigned long)&args);
-		probe = errno;
-		close(tmp);
-		if (ret < 0 && (probe == EFAULT ||
-				(err == EINVAL && (probe == EBADF || probe == EPERM))))
-			err = probe;
-	}
-	errno = err;
+/*
+ * Whether epoll_ctl() must fail, whatever epfd is, at a check it makes no
+ * later than the one of epfd's kind: epoll reads the event (EFAULT),
+ * checks epfd (EBADF) and fd (EBADF, EPERM), then refuses (EINVAL) an epfd
+ * that is no epoll instance or is fd, and then an unknown op. A negative
+ * descriptor is never open. Such a call gets the same errno from epoll
+ * whether epfd is an epoll instance, an xepoll instance or neither.
+ */
+static int epoll_decides_ctl(int epfd, int op, int fd)
+{
+	return epfd < 0 || fd < 0 || fd == epfd ||
+	       (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD && op != EPOLL_CTL_DEL);
+}
+
+/*
+ * epoll_ctl() when the ioctl failed with @err. epoll's answer stands, but
+ * after an EBADF, which came from one of the two descriptors: from epfd,
+ * and epoll can only add that the event is unreadable (EFAULT); from fd,
+ * and epfd is an instance, which read the event already. Any other answer
+ * means that a descriptor was opened since, which leaves EBADF the answer
+ * (DEL, which reads no event, needs no second call for that).
+ */
+static int ctl_native(int epfd, int op, int fd, struct epoll_event *event,
+		      int err)
+{
+	int ret;
+
+	if (err == EBADF && op == EPOLL_CTL_DEL)
+		goto out;
+	ret = (int)native_epoll(SYS_epoll_ctl, epfd, op, fd, (long)event, 0, 0);
+	if (ret == 0 || err != EBADF || errno == EFAULT)
+		return ret;
+out:
+	errno = EBADF;
 	return -1;
 }
 
@@ -157,86 +197,50 @@ int xepoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 		.flags = XEPOLL_CTL_EVENT_ADDR,
 		.data = ptr_to_u64(event),
 	};
-	int ret = ioctl(epfd, XEPOLL_IOC_CTL, (unsigned long)&args);
+	int ret;
 
-	if (ret < 0 && errno == ENOTTY)
-		return ctl_not_instance(op, fd, event, EINVAL);
-	/* EBADF with an open epfd is the instance's answer about fd. */
-	if (ret < 0 && errno == EBADF && !fd_is_open(epfd))
-		return ctl_not_instance(op, fd, event, EBADF);
+	if (epoll_decides_ctl(epfd, op, fd))
+		return (int)native_epoll(SYS_epoll_ctl, epfd, op, fd, (long)event,
+					 0, 0);
+	ret = ioctl(epfd, XEPOLL_IOC_CTL, (unsigned long)&args);
+	if (ret < 0 && ask_epoll(errno))
+		return ctl_native(epfd, op, fd, event, errno);
 	return ret;
 }
 
 /*
- * A wait when epfd is no instance (@err EINVAL) or not open (@err EBADF).
- * epoll checks the timespec of epoll_pwait2(), the signal mask, maxevents
- * and the range of the events buffer before it looks at epfd; the ioctl
- * never got that far. A scratch instance answers for them:
- *
- * - the timespec (@args' own, if any) first, in a wait on the scratch
- *   instance with an always-ready registration and a buffer of our own,
- *   so that a valid timeout returns at once;
- * - the rest in a wait that does not sleep (zero timeout) on the empty
- *   instance, which has nothing to write to the caller's buffer, and
- *   puts the caller's signal mask back before it returns.
+ * The same for the waits, which check the timespec (epoll_pwait2()), the
+ * signal mask, maxevents and the events buffer's range, in that order,
+ * before epfd.
  */
-static int wait_not_instance(const struct xepoll_wait *args, int err)
+static int epoll_decides_wait(int epfd, const struct xepoll_wait *args)
 {
-	struct xepoll_wait probe = *args;
-	struct epoll_event ev = { .events = EPOLLOUT };
-	int tmp, efd, ret, saved;
-
-	tmp = scratch_instance();
-	if (tmp < 0)
-		goto out;
-
-	if ((args->flags & XEPOLL_WAIT_TIMESPEC) && args->timeout) {
-		efd = eventfd(0, EFD_CLOEXEC);
-		if (efd < 0 || xepoll_ctl(tmp, EPOLL_CTL_ADD, efd, &ev)) {
-			if (efd >= 0)
-				close(efd);
-			goto out_close;
-		}
-		probe.events = ptr_to_u64(&ev);
-		probe.maxevents = 1;
-		probe.event_size = sizeof(ev);
-		probe.sigmask = 0;
-		probe.sigmask_size = 0;
-		ret = ioctl(tmp, XEPOLL_IOC_WAIT, (unsigned long)&probe);
-		saved = errno;
-		xepoll_ctl(tmp, EPOLL_CTL_DEL, efd, NULL);
-		close(efd);
-		if (ret < 0 && (saved == EINVAL || saved == EFAULT)) {
-			err = saved;
-			goto out_close;
-		}
-		probe = *args;
-	}
-
-	probe.flags = 0;
-	probe.timeout = 0;
-	probe.timeout_ms = 0;
-	ret = ioctl(tmp, XEPOLL_IOC_WAIT, (unsigned long)&probe);
-	if (ret < 0 && (errno == EINVAL || errno == EFAULT))
-		err = errno;
-out_close:
-	close(tmp);
-out:
-	errno = err;
-	return -1;
+	return epfd < 0 || args->maxevents <= 0 || args->maxevents > EP_MAX_EVENTS;
 }
 
-/* XEPOLL_IOC_WAIT on @epfd, with epoll's errors when epfd is no instance. */
+/*
+ * XEPOLL_IOC_WAIT on @epfd; where it failed for epfd (EBADF, ENOTTY) or
+ * with EINVAL, epoll_pwait() or epoll_pwait2() with the caller's
+ * arguments. It installs the signal mask for that call only, and waits,
+ * as asked, if epfd is a native epoll instance. An instance's EINVAL is
+ * for an argument epoll checks before epfd: epoll gives it too.
+ */
 static int wait_ioctl(int epfd, const struct xepoll_wait *args)
 {
-	int ret = ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)args);
+	int ret;
 
-	if (ret < 0 && errno == ENOTTY)
-		return wait_not_instance(args, EINVAL);
-	/* The wait itself never fails with EBADF: epfd is not open. */
-	if (ret < 0 && errno == EBADF)
-		return wait_not_instance(args, EBADF);
-	return ret;
+	if (!epoll_decides_wait(epfd, args)) {
+		ret = ioctl(epfd, XEPOLL_IOC_WAIT, (unsigned long)args);
+		if (ret >= 0 || !ask_epoll(errno))
+			return ret;
+	}
+	if (args->flags & XEPOLL_WAIT_TIMESPEC)
+		return (int)native_epoll(SYS_epoll_pwait2, epfd, (long)args->events,
+					 args->maxevents, (long)args->timeout,
+					 (long)args->sigmask, (long)args->sigmask_size);
+	return (int)native_epoll(SYS_epoll_pwait, epfd, (long)args->events,
+				 args->maxevents, args->timeout_ms,
+				 (long)args->sigmask, (long)args->sigmask_size);
 }
 
 int xepoll_pwait(int epfd, struct epoll_event *events, int maxevents,

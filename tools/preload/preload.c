@@ -101,7 +101,13 @@ static void preload_init(void)
 	RESOLVE(epoll_pwait2);
 }
 
-static long next_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
+/*
+ * The C library's syscall(). libxepoll, compiled in, makes its calls to
+ * the kernel's epoll through it (XEPOLL_NATIVE_SYSCALL, tools/Makefile),
+ * where its own syscall() would bring them back to libxepoll.
+ */
+__attribute__((visibility("hidden")))
+long next_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	RESOLVE(syscall);
 	return real_syscall(nr, a0, a1, a2, a3, a4, a5);
