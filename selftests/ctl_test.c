@@ -140,6 +140,9 @@ TEST_F(ctl, ebadf_bad_fd)
 	EXPECT_ERRNO(EBADF, be->ctl(self->epfd, EPOLL_CTL_DEL, closed, NULL));
 	/* The descriptor is checked before the op. */
 	EXPECT_ERRNO(EBADF, be->ctl(self->epfd, 99, closed, &ev));
+	/* DEL reads no event, and MOD reads it first. */
+	EXPECT_ERRNO(EBADF, be->ctl(self->epfd, EPOLL_CTL_DEL, closed, BAD_PTR));
+	EXPECT_ERRNO(EFAULT, be->ctl(self->epfd, EPOLL_CTL_MOD, -1, BAD_PTR));
 }
 
 TEST_F(ctl, eexist)
@@ -171,6 +174,9 @@ TEST_F(ctl, einval_self)
 	EXPECT_ERRNO(EINVAL, ctl(be, self->epfd, EPOLL_CTL_ADD, self->epfd, EPOLLIN, 1));
 	EXPECT_ERRNO(EINVAL, ctl(be, self->epfd, EPOLL_CTL_MOD, self->epfd, EPOLLIN, 1));
 	EXPECT_ERRNO(EINVAL, be->ctl(self->epfd, EPOLL_CTL_DEL, self->epfd, NULL));
+	/* The event is read first, but by DEL. */
+	EXPECT_ERRNO(EFAULT, be->ctl(self->epfd, EPOLL_CTL_ADD, self->epfd, BAD_PTR));
+	EXPECT_ERRNO(EINVAL, be->ctl(self->epfd, EPOLL_CTL_DEL, self->epfd, BAD_PTR));
 }
 
 /* Not even through another descriptor of the same instance. */
@@ -637,6 +643,10 @@ TEST_F(ctl, error_order_epfd_not_instance)
 	EXPECT_ERRNO(EPERM, be->ctl(self->p[0], EPOLL_CTL_DEL, mfd, NULL));
 	EXPECT_ERRNO(EFAULT, be->ctl(self->p[0], EPOLL_CTL_ADD, self->p[1], BAD_PTR));
 	EXPECT_ERRNO(EFAULT, be->ctl(self->p[0], EPOLL_CTL_MOD, closed, NULL));
+	/* A file as its own fd: unpollable (EPERM), or not an instance. */
+	EXPECT_ERRNO(EPERM, be->ctl(mfd, EPOLL_CTL_ADD, mfd, &ev));
+	EXPECT_ERRNO(EFAULT, be->ctl(mfd, EPOLL_CTL_ADD, mfd, BAD_PTR));
+	EXPECT_ERRNO(EINVAL, be->ctl(self->p[0], EPOLL_CTL_DEL, self->p[0], NULL));
 	/* The rest is EINVAL, whatever else is wrong. */
 	EXPECT_ERRNO(EINVAL, be->ctl(self->p[0], 99, self->p[1], &ev));
 	EXPECT_ERRNO(EINVAL, be->ctl(self->p[0], EPOLL_CTL_ADD, self->p[0], &ev));
@@ -644,20 +654,83 @@ TEST_F(ctl, error_order_epfd_not_instance)
 	close(mfd);
 }
 
-/* A closed epfd: EBADF, unless the event cannot be read. */
+/*
+ * A closed epfd, -1 or a number that was open: EBADF, unless the event
+ * cannot be read.
+ */
 TEST_F(ctl, error_order_bad_epfd)
 {
 	const struct backend *be = variant->be;
 	struct epoll_event ev = { .events = EPOLLIN };
 	int mfd = memfd_create("ctl_test", MFD_CLOEXEC);
+	int closed = dup(self->p[0]), i;
 
 	ASSERT_LE(0, mfd);
-	EXPECT_ERRNO(EFAULT, be->ctl(-1, EPOLL_CTL_ADD, self->p[0], BAD_PTR));
-	EXPECT_ERRNO(EFAULT, be->ctl(-1, EPOLL_CTL_ADD, -1, NULL));
-	EXPECT_ERRNO(EBADF, be->ctl(-1, EPOLL_CTL_DEL, self->p[0], BAD_PTR));
-	EXPECT_ERRNO(EBADF, be->ctl(-1, EPOLL_CTL_ADD, mfd, &ev));
-	EXPECT_ERRNO(EBADF, be->ctl(-1, EPOLL_CTL_ADD, -1, &ev));
+	ASSERT_LE(0, closed);
+	ASSERT_EQ(0, close(closed));
+	for (i = 0; i < 2; i++) {
+		int epfd = i ? closed : -1;
+
+		EXPECT_ERRNO(EFAULT, be->ctl(epfd, EPOLL_CTL_ADD, self->p[0], BAD_PTR));
+		EXPECT_ERRNO(EFAULT, be->ctl(epfd, EPOLL_CTL_ADD, -1, NULL));
+		EXPECT_ERRNO(EFAULT, be->ctl(epfd, EPOLL_CTL_MOD, closed, BAD_PTR));
+		EXPECT_ERRNO(EFAULT, be->ctl(epfd, 99, mfd, NULL));
+		EXPECT_ERRNO(EBADF, be->ctl(epfd, EPOLL_CTL_DEL, self->p[0], BAD_PTR));
+		EXPECT_ERRNO(EBADF, be->ctl(epfd, EPOLL_CTL_DEL, closed, NULL));
+		EXPECT_ERRNO(EBADF, be->ctl(epfd, EPOLL_CTL_ADD, mfd, &ev));
+		EXPECT_ERRNO(EBADF, be->ctl(epfd, EPOLL_CTL_ADD, -1, &ev));
+		EXPECT_ERRNO(EBADF, be->ctl(epfd, 99, self->p[0], &ev));
+		EXPECT_ERRNO(EBADF, be->ctl(epfd, EPOLL_CTL_ADD, epfd, &ev));
+		EXPECT_ERRNO(EFAULT, be->ctl(epfd, EPOLL_CTL_ADD, epfd, BAD_PTR));
+	}
 	close(mfd);
+}
+
+/*
+ * A native epoll instance as epfd: the call acts on it, as epoll's does
+ * (on xepoll's backend too: libxepoll hands the call to the kernel's
+ * epoll), with epoll's errors in epoll's order.
+ */
+TEST_F(ctl, native_epoll_epfd)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = 5 }, out[2];
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int mfd = memfd_create("ctl_test", MFD_CLOEXEC);
+	int closed = dup(self->p[0]);
+
+	ASSERT_LE(0, ep);
+	ASSERT_LE(0, mfd);
+	ASSERT_LE(0, closed);
+	ASSERT_EQ(0, close(closed));
+
+	ASSERT_EQ(0, be->ctl(ep, EPOLL_CTL_ADD, self->p[1], &ev));
+	ASSERT_EQ(1, epoll_wait(ep, out, 2, 0));
+	EXPECT_EQ(5, out[0].data.u64);
+	EXPECT_ERRNO(EEXIST, be->ctl(ep, EPOLL_CTL_ADD, self->p[1], &ev));
+	ev.data.u64 = 6;
+	ASSERT_EQ(0, be->ctl(ep, EPOLL_CTL_MOD, self->p[1], &ev));
+	ASSERT_EQ(1, epoll_wait(ep, out, 2, 0));
+	EXPECT_EQ(6, out[0].data.u64);
+	/* The instance of the backend may be watched by it. */
+	ev.data.u64 = 7;
+	ASSERT_EQ(0, be->ctl(ep, EPOLL_CTL_ADD, self->epfd, &ev));
+
+	EXPECT_ERRNO(EFAULT, be->ctl(ep, EPOLL_CTL_ADD, closed, BAD_PTR));
+	EXPECT_ERRNO(EBADF, be->ctl(ep, EPOLL_CTL_ADD, closed, &ev));
+	EXPECT_ERRNO(EBADF, be->ctl(ep, EPOLL_CTL_DEL, closed, BAD_PTR));
+	EXPECT_ERRNO(EPERM, be->ctl(ep, EPOLL_CTL_ADD, mfd, &ev));
+	EXPECT_ERRNO(EINVAL, be->ctl(ep, EPOLL_CTL_ADD, ep, &ev));
+	EXPECT_ERRNO(EINVAL, be->ctl(ep, 99, self->p[0], &ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	EXPECT_ERRNO(EINVAL, be->ctl(ep, EPOLL_CTL_MOD, self->p[1], &ev));
+	EXPECT_ERRNO(ENOENT, be->ctl(ep, EPOLL_CTL_DEL, self->p[0], NULL));
+
+	ASSERT_EQ(0, be->ctl(ep, EPOLL_CTL_DEL, self->p[1], NULL));
+	ASSERT_EQ(0, be->ctl(ep, EPOLL_CTL_DEL, self->epfd, NULL));
+	EXPECT_EQ(0, epoll_wait(ep, out, 2, 0));
+	close(mfd);
+	close(ep);
 }
 
 /* A new instance gets the lowest free descriptor, as any new file does. */

@@ -919,6 +919,78 @@ TEST(syscall_epoll_forms)
 }
 
 /*
+ * A native epoll instance in a process whose instances are the
+ * interposer's (one it was given, or made behind the interposer's back:
+ * here the C library's own epoll_create1()): every epoll entry point acts
+ * on it, as epoll's would; and on a file that is no instance, or a closed
+ * descriptor, each fails as epoll's does, the syscall() forms too, which
+ * libxepoll must not bring back to itself on the way to the kernel's
+ * epoll.
+ */
+TEST(native_instance_and_non_instances)
+{
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = TAG }, out[2];
+	struct timespec ts = { 0, 0 };
+	int (*libc_create1)(int);
+	char buf[PATH_MAX];
+	int xep, ep, sv[2], closed, i;
+	void *libc;
+
+	libc = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	ASSERT_NE(NULL, libc);
+	libc_create1 = (int (*)(int))dlsym(libc, "epoll_create1");
+	ASSERT_NE(NULL, libc_create1);
+	/* The process's own kind first, which decides the interposer. */
+	xep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, xep);
+	ASSERT_STREQ(expected_kind(), fd_kind(xep, buf, sizeof(buf)));
+	ep = libc_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_STREQ("anon_inode:[eventpoll]", fd_kind(ep, buf, sizeof(buf)));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	closed = dup(sv[1]);
+	ASSERT_LE(0, closed);
+	ASSERT_EQ(0, close(closed));
+
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev));
+	ASSERT_EQ(-1, syscall(SYS_epoll_ctl, ep, EPOLL_CTL_ADD, sv[0], &ev));
+	ASSERT_EQ(EEXIST, errno);
+	ASSERT_EQ(1, epoll_wait(ep, out, 2, 0));
+	ASSERT_EQ(TAG, out[0].data.u64);
+	ASSERT_EQ(1, epoll_pwait(ep, out, 2, 0, NULL));
+	ASSERT_EQ(1, epoll_pwait2(ep, out, 2, &ts, NULL));
+	ASSERT_EQ(1, syscall(SYS_epoll_wait, ep, out, 2, 0));
+	ASSERT_EQ(1, syscall(SYS_epoll_pwait2, ep, out, 2, &ts, NULL, 0));
+	ASSERT_EQ(0, syscall(SYS_epoll_ctl, ep, EPOLL_CTL_DEL, sv[0], NULL));
+	ASSERT_EQ(0, epoll_wait(ep, out, 2, 0));
+
+	/* A socket (EINVAL), then a closed descriptor (EBADF). */
+	for (i = 0; i < 2; i++) {
+		int epfd = i ? closed : sv[1], err = i ? EBADF : EINVAL;
+
+		EXPECT_EQ(-1, epoll_ctl(epfd, EPOLL_CTL_ADD, sv[0], &ev));
+		EXPECT_EQ(err, errno);
+		EXPECT_EQ(-1, syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, sv[0], &ev));
+		EXPECT_EQ(err, errno);
+		EXPECT_EQ(-1, epoll_wait(epfd, out, 2, 0));
+		EXPECT_EQ(err, errno);
+		EXPECT_EQ(-1, syscall(SYS_epoll_wait, epfd, out, 2, 0));
+		EXPECT_EQ(err, errno);
+		EXPECT_EQ(-1, syscall(SYS_epoll_pwait, epfd, out, 2, 0, NULL, 0));
+		EXPECT_EQ(err, errno);
+		EXPECT_EQ(-1, syscall(SYS_epoll_pwait2, epfd, out, 2, &ts, NULL, 0));
+		EXPECT_EQ(err, errno);
+		/* The event is read before either descriptor is looked at. */
+		EXPECT_EQ(-1, syscall(SYS_epoll_ctl, epfd, EPOLL_CTL_ADD, closed, NULL));
+		EXPECT_EQ(EFAULT, errno);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	close(ep);
+	close(xep);
+}
+
+/*
  * 6.12's busy-poll ioctls, as an epoll program calls them (bookworm's
  * headers have neither the numbers nor struct epoll_params): the same
  * answers natively and interposed, where they become xepoll's ioctls.

@@ -672,12 +672,15 @@ TEST_F(wait, error_order_bad_epfd)
 	struct timespec big = { .tv_nsec = 1000000000L };
 	struct epoll_event ev;
 	sigset_t empty;
-	int e;
+	int closed, e;
 
+	closed = dup(self->p[0]);
+	ASSERT_LE(0, closed);
+	ASSERT_EQ(0, close(closed));
 	sigemptyset(&empty);
-	for (e = 0; e < 2; e++) {
-		/* A closed descriptor, then one that is no instance. */
-		int epfd = e ? self->p[0] : -1;
+	for (e = 0; e < 3; e++) {
+		/* -1, a number that was open, then a file that is no instance. */
+		int epfd = e == 2 ? self->p[0] : e ? closed : -1;
 
 		EXPECT_ERRNO(EINVAL, be->wait(epfd, &ev, 0, 0));
 		EXPECT_ERRNO(EINVAL, be->wait(epfd, &ev, -1, -1));
@@ -690,11 +693,119 @@ TEST_F(wait, error_order_bad_epfd)
 		EXPECT_ERRNO(EINVAL, be->pwait2(epfd, &ev, 0, NULL, NULL));
 		EXPECT_ERRNO(EFAULT, be->pwait2(epfd, KERNEL_PTR, 1, NULL, &empty));
 		/* Nothing else wrong: the descriptor's own error. */
-		EXPECT_ERRNO(e ? EINVAL : EBADF, be->wait(epfd, &ev, 1, 0));
-		EXPECT_ERRNO(e ? EINVAL : EBADF, be->wait(epfd, &ev, 1, -1));
-		EXPECT_ERRNO(e ? EINVAL : EBADF, be->pwait(epfd, &ev, 1, -1, &empty));
-		EXPECT_ERRNO(e ? EINVAL : EBADF, be->pwait2(epfd, &ev, 1, NULL, &empty));
+		EXPECT_ERRNO(e == 2 ? EINVAL : EBADF, be->wait(epfd, &ev, 1, 0));
+		EXPECT_ERRNO(e == 2 ? EINVAL : EBADF, be->wait(epfd, &ev, 1, -1));
+		EXPECT_ERRNO(e == 2 ? EINVAL : EBADF, be->pwait(epfd, &ev, 1, -1, &empty));
+		EXPECT_ERRNO(e == 2 ? EINVAL : EBADF, be->pwait2(epfd, &ev, 1, NULL, &empty));
 	}
+}
+
+/*
+ * A wait refused for its epfd or its arguments installs its mask only
+ * for the call: a pending signal that the mask would let through stays
+ * pending, and is not delivered, whatever epfd is.
+ */
+TEST_F(wait, refused_wait_delivers_no_signal)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event ev;
+	sigset_t empty;
+	int closed, ep, i;
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	closed = dup(self->p[0]);
+	ASSERT_LE(0, closed);
+	ASSERT_EQ(0, close(closed));
+	install_handler(SIGUSR1, 0);
+	block(SIGUSR1);
+	raise(SIGUSR1);
+	sigemptyset(&empty);
+	for (i = 0; i < 3; i++) {
+		/* -1, a number that was open, a file that is no instance. */
+		int epfd = i == 2 ? self->p[0] : i ? closed : -1;
+
+		EXPECT_ERRNO(i == 2 ? EINVAL : EBADF,
+			     be->pwait(epfd, &ev, 1, LONG_MS, &empty));
+		EXPECT_ERRNO(i == 2 ? EINVAL : EBADF,
+			     be->pwait2(epfd, &ev, 1, NULL, &empty));
+	}
+	/* A native epoll instance, and the backend's own. */
+	for (i = 0; i < 2; i++) {
+		int epfd = i ? self->epfd : ep;
+
+		EXPECT_ERRNO(EINVAL, be->pwait(epfd, &ev, 0, LONG_MS, &empty));
+		EXPECT_ERRNO(EFAULT, be->pwait2(epfd, KERNEL_PTR, 1, NULL, &empty));
+	}
+	EXPECT_EQ(0, handled);
+	EXPECT_TRUE(is_pending(SIGUSR1));
+	EXPECT_TRUE(is_blocked(SIGUSR1));
+	close(ep);
+}
+
+/*
+ * A native epoll instance as epfd: the backend's waits wait on it, as
+ * epoll's do (on xepoll's backend too: libxepoll hands the call to the
+ * kernel's epoll), for as long as they are asked to, with its signal
+ * mask, and with epoll's errors.
+ */
+TEST_F(wait, native_epoll_epfd)
+{
+	const struct backend *be = variant->be;
+	struct epoll_event add = { .events = EPOLLIN, .data.u64 = 9 }, ev[2];
+	struct timespec zero = { 0 }, ms50 = { .tv_nsec = 50000000L };
+	struct timespec big = { .tv_nsec = 1000000000L };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	sigset_t empty;
+	int64_t t0;
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->p[0], &add));
+	sigemptyset(&empty);
+
+	/* Nothing ready: at once, or after the timeout, and not before. */
+	EXPECT_EQ(0, be->wait(ep, ev, 2, 0));
+	EXPECT_EQ(0, be->pwait2(ep, ev, 2, &zero, NULL));
+	t0 = now_ns();
+	EXPECT_EQ(0, be->wait(ep, ev, 2, 50));
+	EXPECT_LE(50000000LL, now_ns() - t0);
+	t0 = now_ns();
+	EXPECT_EQ(0, be->pwait2(ep, ev, 2, &ms50, &empty));
+	EXPECT_LE(50000000LL, now_ns() - t0);
+	EXPECT_GT(SLOW_NS, now_ns() - t0);
+
+	/* Ready: the event, with its data. */
+	ASSERT_EQ(1, write(self->p[1], "x", 1));
+	memset(ev, 0, sizeof(ev));
+	ASSERT_EQ(1, be->wait(ep, ev, 2, -1));
+	EXPECT_EQ(EV(EPOLLIN), ev[0].events);
+	EXPECT_EQ(9, ev[0].data.u64);
+	ASSERT_EQ(1, be->pwait(ep, ev, 2, LONG_MS, &empty));
+	ASSERT_EQ(1, be->pwait2(ep, ev, 2, NULL, NULL));
+	EXPECT_EQ(9, ev[0].data.u64);
+
+	/* epoll's argument checks. */
+	EXPECT_ERRNO(EINVAL, be->wait(ep, ev, 0, 0));
+	EXPECT_ERRNO(EFAULT, be->wait(ep, KERNEL_PTR, 1, 0));
+	EXPECT_ERRNO(EFAULT, be->pwait(ep, ev, 1, 0, (sigset_t *)1));
+	EXPECT_ERRNO(EINVAL, be->pwait2(ep, ev, 1, &big, NULL));
+	EXPECT_ERRNO(EFAULT, be->pwait2(ep, ev, 1, (struct timespec *)1, NULL));
+
+	/* The mask, for the wait only: a pending signal interrupts it. */
+	{
+		char c;
+
+		ASSERT_EQ(1, read(self->p[0], &c, 1));
+	}
+	install_handler(SIGUSR1, 0);
+	block(SIGUSR1);
+	raise(SIGUSR1);
+	t0 = now_ns();
+	EXPECT_ERRNO(EINTR, be->pwait(ep, ev, 2, LONG_MS, &empty));
+	EXPECT_GT(SLOW_NS / 4, now_ns() - t0);
+	EXPECT_EQ(1, handled);
+	EXPECT_TRUE(is_blocked(SIGUSR1));
+	close(ep);
 }
 
 /* ---- xepoll alone: the fields of struct xepoll_wait ---- */
