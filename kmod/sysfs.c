@@ -18,6 +18,9 @@
  *   releases          registrations removed by their file's last close
  *                     since load
  *   busy_polls        busy loops run by waits before sleeping since load
+ *   ring_cells        ring cells the kernel filled since load (ring.c)
+ *   ring_overflows    ring events that found no free cell and went to
+ *                     the ready list instead, since load
  *   users             one line per user with an instance:
  *                     "<uid> <instances> <watches>"; every user's
  *                     only to an opener with CAP_SYS_ADMIN, else the
@@ -103,19 +106,39 @@ static ssize_t pinned_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%lu\n", t.pins);
 }
 
-static ssize_t events_show(struct kobject *kobj, struct kobj_attribute *attr,
-			   char *buf)
+/*
+ * The counters of struct xep_stats, one read-only file each: one show()
+ * for all, which finds the counter's offset beside the attribute.
+ */
+struct xep_stat_attr {
+	struct kobj_attribute attr;
+	size_t offset;
+};
+
+static ssize_t xep_stat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
 {
-	return sysfs_emit(buf, "%llu\n",
-			  xep_stat_sum(offsetof(struct xep_stats, events)));
+	const struct xep_stat_attr *sa =
+		container_of(attr, struct xep_stat_attr, attr);
+
+	return sysfs_emit(buf, "%llu\n", xep_stat_sum(sa->offset));
 }
 
-static ssize_t wakeups_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  xep_stat_sum(offsetof(struct xep_stats, wakeups)));
-}
+#define XEP_STAT_ATTR(_name)						\
+	static struct xep_stat_attr xep_stat_##_name = {		\
+		.attr = {						\
+			.attr = { .name = #_name, .mode = 0444 },	\
+			.show = xep_stat_show,				\
+		},							\
+		.offset = offsetof(struct xep_stats, _name),		\
+	}
+
+XEP_STAT_ATTR(events);
+XEP_STAT_ATTR(wakeups);
+XEP_STAT_ATTR(releases);
+XEP_STAT_ATTR(busy_polls);
+XEP_STAT_ATTR(ring_cells);
+XEP_STAT_ATTR(ring_overflows);
 
 /*
  * users: how many instances and watches each user has is that user's
@@ -159,25 +182,7 @@ static ssize_t users_read(struct file *file, struct kobject *kobj,
 static struct kobj_attribute max_user_watches_attr = __ATTR_RW(max_user_watches);
 static struct kobj_attribute instances_attr = __ATTR_RO(instances);
 static struct kobj_attribute watches_attr = __ATTR_RO(watches);
-static ssize_t releases_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  xep_stat_sum(offsetof(struct xep_stats, releases)));
-}
-
-static ssize_t busy_polls_show(struct kobject *kobj,
-			       struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  xep_stat_sum(offsetof(struct xep_stats, busy_polls)));
-}
-
 static struct kobj_attribute pinned_attr = __ATTR_RO(pinned);
-static struct kobj_attribute events_attr = __ATTR_RO(events);
-static struct kobj_attribute releases_attr = __ATTR_RO(releases);
-static struct kobj_attribute busy_polls_attr = __ATTR_RO(busy_polls);
-static struct kobj_attribute wakeups_attr = __ATTR_RO(wakeups);
 static BIN_ATTR_RO(users, 0);
 
 static struct attribute *xep_attrs[] = {
@@ -185,10 +190,12 @@ static struct attribute *xep_attrs[] = {
 	&instances_attr.attr,
 	&watches_attr.attr,
 	&pinned_attr.attr,
-	&events_attr.attr,
-	&wakeups_attr.attr,
-	&releases_attr.attr,
-	&busy_polls_attr.attr,
+	&xep_stat_events.attr.attr,
+	&xep_stat_wakeups.attr.attr,
+	&xep_stat_releases.attr.attr,
+	&xep_stat_busy_polls.attr.attr,
+	&xep_stat_ring_cells.attr.attr,
+	&xep_stat_ring_overflows.attr.attr,
 	NULL,
 };
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -30,6 +31,8 @@
 #define WATCHES		XEP_SYSFS "/watches"
 #define EVENTS		XEP_SYSFS "/events"
 #define WAKEUPS		XEP_SYSFS "/wakeups"
+#define RING_CELLS	XEP_SYSFS "/ring_cells"
+#define RING_OVERFLOWS	XEP_SYSFS "/ring_overflows"
 #define XEPOLL_STAT	"/bin/xepoll-stat"
 
 static int add(int epfd, int fd, uint32_t events)
@@ -43,7 +46,8 @@ TEST(files_are_read_only_and_readable)
 {
 	static const char * const names[] = {
 		"instances", "watches", "events", "wakeups", "users",
-		"busy_polls",
+		"busy_polls", "releases", "pinned", "ring_cells",
+		"ring_overflows",
 	};
 	char path[128];
 	struct stat st;
@@ -211,6 +215,66 @@ TEST(wakeups_count_callbacks)
 	EXPECT_EQ(before, read_long(WAKEUPS));
 	close(epfd);
 	close(e);
+}
+
+/*
+ * A ring of two cells and three edge-triggered eventfds: the first two
+ * events fill the cells, the third finds none and goes to the ready list.
+ * An edge of a registration whose cell is unconsumed coalesces into it,
+ * and one of a registration already on the ready list goes nowhere new:
+ * neither counts.
+ */
+TEST(ring_cells_and_overflows_count)
+{
+	struct xepoll_ring_setup s = { .entries = 2 };
+	long cells, overflows;
+	struct epoll_event evs[4];
+	int epfd, e[3], i;
+	uint64_t one = 1;
+
+	epfd = xepoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, epfd);
+	ASSERT_EQ(0, ioctl(epfd, XEPOLL_IOC_RING_SETUP, &s))
+		TH_LOG("ring setup: %s", strerror(errno));
+	ASSERT_EQ(2, s.entries);
+	for (i = 0; i < 3; i++) {
+		e[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ASSERT_LE(0, e[i]);
+		ASSERT_EQ(0, add(epfd, e[i], EPOLLIN | EPOLLET));
+	}
+	cells = read_long(RING_CELLS);
+	overflows = read_long(RING_OVERFLOWS);
+	ASSERT_LE(0, cells);
+	ASSERT_LE(0, overflows);
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(sizeof(one), write(e[i], &one, sizeof(one)));
+	EXPECT_EQ(cells + 2, read_long(RING_CELLS));
+	EXPECT_EQ(overflows + 1, read_long(RING_OVERFLOWS));
+
+	/* Coalesced into its cell; already on the ready list: no count. */
+	ASSERT_EQ(sizeof(one), write(e[0], &one, sizeof(one)));
+	ASSERT_EQ(sizeof(one), write(e[2], &one, sizeof(one)));
+	EXPECT_EQ(cells + 2, read_long(RING_CELLS));
+	EXPECT_EQ(overflows + 1, read_long(RING_OVERFLOWS));
+
+	/* All three reported, once each: the wait reaps the ring too. */
+	EXPECT_EQ(3, xepoll_wait(epfd, evs, 4, 0));
+	EXPECT_EQ(0, xepoll_wait(epfd, evs, 4, 0));
+	/* The cells are free again: a new edge takes one. */
+	ASSERT_EQ(sizeof(one), write(e[1], &one, sizeof(one)));
+	EXPECT_EQ(cells + 3, read_long(RING_CELLS));
+	EXPECT_EQ(overflows + 1, read_long(RING_OVERFLOWS));
+	EXPECT_EQ(1, xepoll_wait(epfd, evs, 4, 0));
+
+	/* Level-triggered registrations do not use the ring. */
+	ASSERT_EQ(0, xepoll_ctl(epfd, EPOLL_CTL_DEL, e[0], NULL));
+	ASSERT_EQ(0, add(epfd, e[0], EPOLLIN));
+	EXPECT_EQ(cells + 3, read_long(RING_CELLS));
+	EXPECT_EQ(overflows + 1, read_long(RING_OVERFLOWS));
+	for (i = 0; i < 3; i++)
+		close(e[i]);
+	close(epfd);
 }
 
 /*
