@@ -4,6 +4,14 @@
  * and order of epoll's (fs/eventpoll.c, ep_show_fdinfo()), so that tools
  * reading epoll's fdinfo (checkpoint/restore dumpers, lsof-like tools)
  * read xepoll's too.
+ *
+ * An instance with a ring (ring.c) has one more line before those:
+ *
+ *	ring: entries: %u filled: %llu
+ *
+ * its number of cells, and how many cells the kernel has filled since the
+ * setup (coalesced events and overflows fill none). epoll has no ring, so
+ * an instance without one shows exactly what epoll's would.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -12,14 +20,20 @@
 #include "fdinfo.h"
 #include "instance.h"
 #include "item.h"
+#include "ring.h"
 #include "tree.h"
 
 void xep_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct xep_instance *ep = file->private_data;
+	unsigned int entries;
 	struct xep_item *item;
 
 	mutex_lock(&ep->mtx);
+	entries = xep_ring_entries(ep);
+	if (entries)
+		seq_printf(m, "ring: entries: %u filled: %llu\n", entries,
+			   xep_ring_tail(ep));
 	xep_instance_reap(ep);
 	for (item = xep_tree_first(ep); item; item = xep_tree_next(item)) {
 		struct file *tfile = xep_item_fget(item);

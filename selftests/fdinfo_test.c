@@ -10,6 +10,12 @@
  * the lines must match the registrations exactly; the `same_as_epoll` cases
  * register the same files in an epoll and an xepoll instance and compare
  * the two fdinfo files byte for byte.
+ *
+ * An instance with a shared ready ring has one more line, xepoll's alone:
+ *
+ *	ring: entries: %u filled: %llu
+ *
+ * which the `ring_line` cases check.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -351,6 +357,75 @@ TEST_F(same_as_epoll, whole_file_identical)
 	ASSERT_LT(0, read_fdinfo(self->xep, self->b, BUF_SIZE));
 	/* pos, flags, mnt_id, ino (the shared anonymous inode) and the tfd lines. */
 	EXPECT_STREQ(self->a, self->b);
+}
+
+/* The "ring:" lines of @buf, each a count of entries and of filled cells. */
+static int ring_lines(const char *buf, unsigned int *entries,
+		      unsigned long long *filled)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = buf; (p = strstr(p, "ring:")); p++) {
+		if (p != buf && p[-1] != '\n')
+			continue;
+		if (sscanf(p, "ring: entries: %u filled: %llu\n", entries,
+			   filled) == 2)
+			n++;
+	}
+	return n;
+}
+
+/* No ring, no line; a ring: its size, then the cells the kernel filled. */
+TEST(ring_line)
+{
+	struct xepoll_ring_setup s = { .entries = 3 };
+	char *buf = malloc(BUF_SIZE);
+	unsigned long long filled;
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = 1 };
+	unsigned int entries;
+	int epfd, e[2], i;
+	uint64_t one = 1;
+
+	ASSERT_NE(NULL, buf);
+	epfd = xepoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, epfd);
+	ASSERT_LT(0, read_fdinfo(epfd, buf, BUF_SIZE));
+	EXPECT_EQ(0, ring_lines(buf, &entries, &filled)) TH_LOG("%s", buf);
+
+	ASSERT_EQ(0, ioctl(epfd, XEPOLL_IOC_RING_SETUP, &s));
+	ASSERT_EQ(4, s.entries);
+	ASSERT_LT(0, read_fdinfo(epfd, buf, BUF_SIZE));
+	ASSERT_EQ(1, ring_lines(buf, &entries, &filled)) TH_LOG("%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "\nring: entries: 4 filled: 0\n")) TH_LOG("%s", buf);
+
+	for (i = 0; i < 2; i++) {
+		e[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ASSERT_LE(0, e[i]);
+		ASSERT_EQ(0, xepoll_ctl(epfd, EPOLL_CTL_ADD, e[i], &ev));
+	}
+	/* Two edges of one registration share a cell; the other takes one. */
+	ASSERT_EQ(sizeof(one), write(e[0], &one, sizeof(one)));
+	ASSERT_EQ(sizeof(one), write(e[0], &one, sizeof(one)));
+	ASSERT_EQ(sizeof(one), write(e[1], &one, sizeof(one)));
+	ASSERT_LT(0, read_fdinfo(epfd, buf, BUF_SIZE));
+	ASSERT_EQ(1, ring_lines(buf, &entries, &filled)) TH_LOG("%s", buf);
+	EXPECT_EQ(4, entries);
+	EXPECT_EQ(2, filled);
+	/* The registrations' lines are still there, after it. */
+	EXPECT_EQ(2, tfd_lines(buf, NULL, 0));
+	EXPECT_LT(strstr(buf, "ring:"), strstr(buf, "tfd:"));
+
+	/* Reaped, then one more edge: a new cell. */
+	EXPECT_EQ(2, xepoll_wait(epfd, &ev, 1, 0) + xepoll_wait(epfd, &ev, 1, 0));
+	ASSERT_EQ(sizeof(one), write(e[1], &one, sizeof(one)));
+	ASSERT_LT(0, read_fdinfo(epfd, buf, BUF_SIZE));
+	ASSERT_EQ(1, ring_lines(buf, &entries, &filled)) TH_LOG("%s", buf);
+	EXPECT_EQ(3, filled);
+	for (i = 0; i < 2; i++)
+		close(e[i]);
+	close(epfd);
+	free(buf);
 }
 
 TEST_HARNESS_MAIN
