@@ -589,15 +589,39 @@ TEST(users_shows_what_its_opener_may_see)
 	close(other);
 }
 
+/*
+ * What "xepoll-stat <this process>" prints, NUL-terminated, in a buffer
+ * to free(); NULL if it could not be run or did not exit with 0.
+ */
+static char *xepoll_stat_of_self(void)
+{
+	char cmd[128], *out;
+	size_t len = 0, n;
+	FILE *f;
+
+	if (access(XEPOLL_STAT, X_OK))
+		return NULL;
+	snprintf(cmd, sizeof(cmd), XEPOLL_STAT " %d", getpid());
+	f = popen(cmd, "r");
+	if (!f)
+		return NULL;
+	out = calloc(1, 65536);
+	while (out && len < 65535 && (n = fread(out + len, 1, 65535 - len, f)))
+		len += n;
+	if (pclose(f) && out) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
 /* xepoll-stat's table lists the limit, the user and a process's instance. */
 TEST(xepoll_stat_shows_limit_user_and_instance)
 {
 	int epfd = xepoll_create1(EPOLL_CLOEXEC), e1, e2;
 	struct passwd *pw = getpwuid(getuid());
-	char cmd[128], *out, want[128];
-	size_t len = 0;
+	char *out, want[128];
 	long limit;
-	FILE *f;
 
 	ASSERT_NE(NULL, pw);
 	ASSERT_LE(0, epfd);
@@ -608,20 +632,8 @@ TEST(xepoll_stat_shows_limit_user_and_instance)
 	limit = read_long(XEP_KNOB);
 	ASSERT_LE(0, limit);
 
-	ASSERT_EQ(0, access(XEPOLL_STAT, X_OK)) TH_LOG("%s: %s", XEPOLL_STAT, strerror(errno));
-	snprintf(cmd, sizeof(cmd), XEPOLL_STAT " %d", getpid());
-	f = popen(cmd, "r");
-	ASSERT_NE(NULL, f);
-	out = calloc(1, 65536);
-	ASSERT_NE(NULL, out);
-	while (len < 65535) {
-		size_t n = fread(out + len, 1, 65535 - len, f);
-
-		if (!n)
-			break;
-		len += n;
-	}
-	EXPECT_EQ(0, pclose(f));
+	out = xepoll_stat_of_self();
+	ASSERT_NE(NULL, out) TH_LOG("%s did not run: %s", XEPOLL_STAT, strerror(errno));
 	TH_LOG("xepoll-stat's output:\n%s", out);
 
 	snprintf(want, sizeof(want), "watch limit per user");
@@ -639,10 +651,41 @@ TEST(xepoll_stat_shows_limit_user_and_instance)
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("no \"%s\"", want);
 	snprintf(want, sizeof(want), "%8d %#10x", e2, EPOLLOUT | EPOLLERR | EPOLLHUP);
 	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("no \"%s\"", want);
+	/* Without a ring, no ring line. */
+	EXPECT_EQ(NULL, strstr(out, "ring of"));
+	/* The ring counters are there, whatever they say. */
+	EXPECT_NE(NULL, strstr(out, "ring cells filled since load"));
+	EXPECT_NE(NULL, strstr(out, "ring overflows since load"));
 	free(out);
 	close(epfd);
 	close(e1);
 	close(e2);
+}
+
+/* xepoll-stat shows an instance's ring, and how many cells it filled. */
+TEST(xepoll_stat_shows_the_ring)
+{
+	struct xepoll_ring_setup s = { .entries = 8 };
+	int epfd = xepoll_create1(EPOLL_CLOEXEC), e;
+	char *out, want[128];
+	uint64_t one = 1;
+
+	ASSERT_LE(0, epfd);
+	ASSERT_EQ(0, ioctl(epfd, XEPOLL_IOC_RING_SETUP, &s));
+	e = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, e);
+	ASSERT_EQ(0, add(epfd, e, EPOLLIN | EPOLLET));
+	ASSERT_EQ(sizeof(one), write(e, &one, sizeof(one)));
+
+	out = xepoll_stat_of_self();
+	ASSERT_NE(NULL, out) TH_LOG("%s did not run: %s", XEPOLL_STAT, strerror(errno));
+	TH_LOG("xepoll-stat's output:\n%s", out);
+	snprintf(want, sizeof(want), "instance fd %-5d 1 registration\n"
+		 "    ring of 8 entries, 1 cell filled\n", epfd);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("no \"%s\"", want);
+	free(out);
+	close(e);
+	close(epfd);
 }
 
 TEST_HARNESS_MAIN

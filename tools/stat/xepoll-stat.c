@@ -4,7 +4,7 @@
  *
  *   xepoll-stat            the limit, the totals and each user's use
  *   xepoll-stat PID...     also the instances each process holds, with
- *                          their registrations (from fdinfo)
+ *                          their rings and registrations (from fdinfo)
  *
  * It reads /sys/kernel/xepoll/ and /proc; it needs no privilege beyond
  * what reading another process's /proc/PID/fd takes.
@@ -74,6 +74,8 @@ static int show_system(void)
 	show_value("live watches", "watches");
 	show_value("events delivered since load", "events");
 	show_value("wake-up callbacks since load", "wakeups");
+	show_value("ring cells filled since load", "ring_cells");
+	show_value("ring overflows since load", "ring_overflows");
 
 	printf("\nper user\n  %-8s %-16s %10s %10s %8s\n",
 	       "uid", "user", "instances", "watches", "of limit");
@@ -88,22 +90,32 @@ static int show_system(void)
 	return 0;
 }
 
-/* The registrations of one instance: its fdinfo's "tfd:" lines. */
+/*
+ * One instance: its fdinfo's "ring:" line, if it has a ring, and its
+ * registrations, the "tfd:" lines.
+ */
 static void show_instance(const char *pid, const char *fd)
 {
 	char path[PATH_MAX], line[256];
-	int tfd, n = 0;
-	unsigned int events;
-	unsigned long long data;
+	int tfd, n = 0, ring = 0;
+	unsigned int events, entries = 0;
+	unsigned long long data, filled = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%s/fdinfo/%s", pid, fd);
 	f = fopen(path, "r");
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f))
+	while (fgets(line, sizeof(line), f)) {
 		n += !strncmp(line, "tfd:", 4);
+		if (sscanf(line, "ring: entries: %u filled: %llu", &entries,
+			   &filled) == 2)
+			ring = 1;
+	}
 	printf("  instance fd %-5s %d registration%s\n", fd, n, n == 1 ? "" : "s");
+	if (ring)
+		printf("    ring of %u entries, %llu cell%s filled\n", entries,
+		       filled, filled == 1 ? "" : "s");
 	if (n) {
 		rewind(f);
 		printf("    %8s %10s %18s\n", "fd", "events", "data");
