@@ -136,9 +136,9 @@ static inline void xep_vm_flags_set(struct vm_area_struct *vma,
 
 /*
  * The locked memory charged to @user, against RLIMIT_MEMLOCK: the count
- * io_uring charges its rings to. It exists when networking, io_uring or
- * a few drivers are built in, which every kernel xepoll builds for has
- * (its busy polling needs networking too).
+ * io_uring charges its registered buffers to. It exists when networking,
+ * io_uring or a few drivers are built in, which every kernel xepoll
+ * builds for has (its busy polling needs networking too).
  */
 #if !defined(CONFIG_NET) && !defined(CONFIG_IO_URING)
 #error "xepoll charges its rings to user_struct.locked_vm: CONFIG_NET or CONFIG_IO_URING is needed"

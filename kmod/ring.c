@@ -42,8 +42,10 @@
  * instance holds and every mapping holds (vma_set_file()), so that a
  * mapping never keeps the instance, its registrations or their charges
  * alive. Its pages are charged to the creating user's locked memory
- * (RLIMIT_MEMLOCK), as io_uring charges its rings, and to the memory
- * cgroup; the charge goes when the file does.
+ * (RLIMIT_MEMLOCK), as io_uring charges its registered buffers and the
+ * 2019 epoll ring patches charged their rings (io_uring's own rings go to
+ * the memory cgroup alone), and to the memory cgroup; the charge goes
+ * when the file does.
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -140,8 +142,8 @@ static struct xep_ring *xep_ring_get(struct xep_instance *ep)
 
 /*
  * Charge @ring's pages to the caller's locked memory, as io_uring charges
- * its own (__io_account_mem()): RLIMIT_MEMLOCK bounds them unless the
- * caller has CAP_IPC_LOCK.
+ * its registered buffers (__io_account_mem()): RLIMIT_MEMLOCK bounds them
+ * unless the caller has CAP_IPC_LOCK.
  */
 static int xep_ring_charge(struct xep_ring *ring)
 {
