@@ -73,7 +73,7 @@ shell: deps tools
 #
 # KO=<file> installs a module built elsewhere (make check installs the one
 # it built with W=1 and sparse); it must be built for KDIR's kernel.
-VERSION := 1.2
+VERSION := 1.3
 LIB_SONAME := libxepoll.so.1
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin

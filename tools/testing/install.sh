@@ -40,7 +40,7 @@ lib=$dest$prefix/lib
 want=(
 	"$dest$prefix/bin/xepoll-stat" "$dest$prefix/bin/xepoll-demo"
 	"$dest$prefix/bin/xepoll-bench"
-	"$lib/libxepoll.a" "$lib/libxepoll.so.1.2" "$lib/libxepoll-preload.so"
+	"$lib/libxepoll.a" "$lib/libxepoll.so.1.3" "$lib/libxepoll-preload.so"
 	"$lib/pkgconfig/libxepoll.pc"
 	"$dest$prefix/include/xepoll.h" "$dest$prefix/include/linux/xepoll.h"
 	"$dest/lib/udev/rules.d/60-xepoll.rules"
@@ -52,15 +52,19 @@ done
 for f in "${want[@]}"; do
 	[ -f "$f" ] || fail "not installed: ${f#"$dest"}"
 done
-[ "$(readlink "$lib/libxepoll.so.1")" = libxepoll.so.1.2 ] || fail "libxepoll.so.1 -> libxepoll.so.1.2"
+[ "$(readlink "$lib/libxepoll.so.1")" = libxepoll.so.1.3 ] || fail "libxepoll.so.1 -> libxepoll.so.1.3"
 [ "$(readlink "$lib/libxepoll.so")" = libxepoll.so.1 ] || fail "libxepoll.so -> libxepoll.so.1"
-soname=$(readelf -d "$lib/libxepoll.so.1.2" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+soname=$(readelf -d "$lib/libxepoll.so.1.3" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [ "$soname" = libxepoll.so.1 ] || fail "SONAME is '$soname'"
 # Read whole before grep -q stops early: with pipefail, nm's SIGPIPE would fail the check.
 syms=$(nm "$lib/libxepoll.a")
 for sym in xepoll_create1 xepoll_ring_setup; do
 	grep -q " T $sym\$" <<<"$syms" || fail "libxepoll.a lacks $sym"
 done
+# The library's newest call, under the newest symbol version.
+dsyms=$(objdump -T "$lib/libxepoll.so.1.3")
+grep -q ' XEPOLL_1\.3 *xepoll_ring_setup$' <<<"$dsyms" ||
+	fail "libxepoll.so.1.3 does not export xepoll_ring_setup at XEPOLL_1.3"
 # The module is not loaded at boot unless the administrator says so.
 if grep -v '^#' "$dest/etc/modules-load.d/xepoll.conf" | grep -q '[^[:space:]]'; then
 	fail "modules-load.d/xepoll.conf enables the module"
