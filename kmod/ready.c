@@ -334,13 +334,19 @@ static int xep_put_event(void __user *uevent, size_t event_size,
  * Move up to @maxevents events from @ep's ring to @events, as any
  * consumer of the ring would. A cell is taken only once the place of its
  * event in @events has been written, so that a bad buffer loses nothing.
- * At most as many looks as there are cells, and the events wanted: user
- * space may keep moving the head, but cannot keep the kernel here.
+ *
+ * Each look takes a cell, or finds one that another consumer took, and
+ * the ring holds no more filled cells than it has: twice as many looks
+ * as cells see it empty, whatever the consumers do meanwhile, and one
+ * that returns with events left found the tail moved, so its wait does
+ * not sleep. The bound is the ring's, never @maxevents: garbage in the
+ * shared words can make every look a race that moves nothing, and the
+ * caller's array may hold INT_MAX / 16 events.
  */
 static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
 			     int maxevents, size_t event_size)
 {
-	unsigned int looks = xep_ring_entries(ep) + maxevents;
+	unsigned int looks = 2 * xep_ring_entries(ep);
 	void __user *uevent;
 	int res = 0;
 	u32 revents;
