@@ -347,6 +347,8 @@ static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
 			     int maxevents, size_t event_size)
 {
 	unsigned int looks = 2 * xep_ring_entries(ep);
+	/* Not the cells filled from now on: see xep_ring_take(). */
+	u32 end = (u32)xep_ring_tail(ep);
 	void __user *uevent;
 	int res = 0;
 	u32 revents;
@@ -359,7 +361,7 @@ static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
 				res = -EFAULT;
 			break;
 		}
-		switch (xep_ring_take(ep, &revents, &data)) {
+		switch (xep_ring_take(ep, end, &revents, &data)) {
 		case XEP_RING_EMPTY:
 			return res;
 		case XEP_RING_RACED:

@@ -413,7 +413,8 @@ bool xep_ring_publish(struct xep_instance *ep, struct xep_item *item,
 	WRITE_ONCE(cell->data, item->data);
 	/* Pairs with the consumer's acquire load of seq. */
 	smp_store_release(&cell->seq, (u32)pos + 1);
-	ring->tail = pos + 1;
+	/* Lockless readers: xep_ring_tail(). */
+	WRITE_ONCE(ring->tail, pos + 1);
 	item->ring_pos = pos;
 	item->ring_live = true;
 	xep_stat_add(ring_cells, 1);
@@ -544,23 +545,29 @@ unsigned int xep_ring_count(struct xep_instance *ep)
 /**
  * xep_ring_take - consume the cell at the head of @ep's ring
  * @ep:		the instance, which has a ring
+ * @end:	the position to stop at: xep_ring_tail() when the caller began
  * @events:	the cell's events, with XEP_RING_EVENT
  * @data:	its data, with XEP_RING_EVENT
  *
  * The consumer of the uapi header, for XEPOLL_IOC_WAIT: the kernel takes
  * events from the ring as any consumer does, so that a wait reports them
- * whether or not user space reaps the ring itself.
+ * whether or not user space reaps the ring itself. A cell filled after the
+ * caller began may hold a new edge of a registration whose event it took
+ * already, and one wait must not report a registration twice (no
+ * epoll_wait() does): the caller stops at @end, which it reads once.
  *
  * Return: what the head held.
  */
-enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 *events,
-				 u64 *data)
+enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 end,
+				 u32 *events, u64 *data)
 {
 	struct xep_ring *ring = xep_ring_get(ep);
 	struct xep_ring_cell *cell;
 	u32 head, seq;
 
 	head = READ_ONCE(*ring->head);
+	if ((s32)(head - end) >= 0)
+		return XEP_RING_EMPTY;
 	cell = xep_ring_cell(ring, head);
 	/* Pairs with the release store in xep_ring_publish(). */
 	seq = smp_load_acquire(&cell->seq);

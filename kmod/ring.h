@@ -40,7 +40,7 @@ enum xep_ring_take {
 	XEP_RING_EVENT,
 };
 
-enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 *events,
-				 u64 *data);
+enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 end,
+				 u32 *events, u64 *data);
 
 #endif /* _XEPOLL_RING_H */
