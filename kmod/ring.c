@@ -417,6 +417,7 @@ bool xep_ring_publish(struct xep_instance *ep, struct xep_item *item,
 	WRITE_ONCE(ring->tail, pos + 1);
 	item->ring_pos = pos;
 	item->ring_live = true;
+	item->ring_used = true;
 	xep_stat_add(ring_cells, 1);
 
 published:
@@ -548,6 +549,7 @@ unsigned int xep_ring_count(struct xep_instance *ep)
  * @end:	the position to stop at: xep_ring_tail() when the caller began
  * @events:	the cell's events, with XEP_RING_EVENT
  * @data:	its data, with XEP_RING_EVENT
+ * @pos:	its position, with XEP_RING_EVENT
  *
  * The consumer of the uapi header, for XEPOLL_IOC_WAIT: the kernel takes
  * events from the ring as any consumer does, so that a wait reports them
@@ -559,7 +561,7 @@ unsigned int xep_ring_count(struct xep_instance *ep)
  * Return: what the head held.
  */
 enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 end,
-				 u32 *events, u64 *data)
+				 u32 *events, u64 *data, u32 *pos)
 {
 	struct xep_ring *ring = xep_ring_get(ep);
 	struct xep_ring_cell *cell;
@@ -577,7 +579,39 @@ enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 end,
 		return XEP_RING_RACED;
 	*events = atomic_xchg(&cell->events, 0);
 	*data = READ_ONCE(cell->data);
+	*pos = head;
 	/* The cell is free for the position one lap on. */
 	smp_store_release(&cell->seq, head + ring->mask + 1);
 	return *events ? XEP_RING_EVENT : XEP_RING_RACED;
+}
+
+/*
+ * The position, in the kernel's 64 bits, of @pos, a position a consumer
+ * took before @tail (xep_ring_tail() when it began): at most a ring's
+ * length back, but for garbage in the head, which then names some
+ * position of the writer's own ring.
+ */
+u64 xep_ring_pos(u64 tail, u32 pos)
+{
+	return tail - (u32)((u32)tail - pos);
+}
+
+/**
+ * xep_ring_reported - whether a wait may have reported @item from the ring
+ * @item:	an item on the wait's scan batch (ep->mtx)
+ * @first:	the first position the wait reported an event from
+ *
+ * A wait takes the ring's events first, then the ready list's. An item
+ * whose cell the wait took, and whose new edge then found the ring full
+ * (a consumer elsewhere holds the next cell), is on the ready list too,
+ * and one wait must not report it twice, as no epoll_wait() does. Its
+ * cells' positions only grow, so its last cell is at @first or after if
+ * the wait took one of them: it then stays on the ready list for the
+ * next wait. An item whose last cell another consumer took stays there
+ * too, for one wait at most, since the ring's head had passed that cell
+ * before the item went on the list.
+ */
+bool xep_ring_reported(const struct xep_item *item, u64 first)
+{
+	return item->ring_used && item->ring_pos >= first;
 }
