@@ -317,6 +317,7 @@ out:
 	mutex_unlock(&ep->mtx);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_setup);
 
 /*
  * The instance's release, once no item is hooked any more: tell the
@@ -507,6 +508,7 @@ bool xep_ring_peek(struct xep_instance *ep)
 	head = READ_ONCE(*ring->head);
 	return READ_ONCE(xep_ring_cell(ring, head)->seq) == head + 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_peek);
 
 /*
  * How many cells the kernel has filled, in all: a waiter that compares
@@ -519,6 +521,7 @@ u64 xep_ring_tail(struct xep_instance *ep)
 
 	return ring ? READ_ONCE(ring->tail) : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_tail);
 
 /* How many cells @ep's ring has, 0 without a ring. */
 unsigned int xep_ring_entries(struct xep_instance *ep)
@@ -527,6 +530,7 @@ unsigned int xep_ring_entries(struct xep_instance *ep)
 
 	return ring ? ring->mask + 1 : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_entries);
 
 /*
  * How many cells look filled, from the shared head: a hint for a
@@ -542,6 +546,7 @@ unsigned int xep_ring_count(struct xep_instance *ep)
 	n = (u32)READ_ONCE(ring->tail) - READ_ONCE(*ring->head);
 	return min(n, ring->mask + 1);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_count);
 
 /**
  * xep_ring_take - consume the cell at the head of @ep's ring
@@ -584,6 +589,7 @@ enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 end,
 	smp_store_release(&cell->seq, head + ring->mask + 1);
 	return *events ? XEP_RING_EVENT : XEP_RING_RACED;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_take);
 
 /*
  * The position, in the kernel's 64 bits, of @pos, a position a consumer
