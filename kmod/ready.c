@@ -101,7 +101,19 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 		goto out_unlock;
 
 	if (xep_scanning(ep)) {
-		if (item->ovf_next == XEP_OVF_INACTIVE) {
+		/*
+		 * The scan owns the ready list, not the ring: an item the ring
+		 * carries goes there (into its unconsumed cell, if it has one)
+		 * unless it is on a list already. On the overflow list with
+		 * an unconsumed cell, it would be in the ring and on the ready
+		 * list at once, and reported by two consumers.
+		 */
+		if (item->ovf_next != XEP_OVF_INACTIVE) {
+			/* On the overflow list already. */
+		} else if (!xep_item_queued(item) &&
+			   xep_ring_publish(ep, item, pollflags)) {
+			published = true;
+		} else {
 			item->ovf_next = ep->ovflist;
 			WRITE_ONCE(ep->ovflist, item);
 			xep_ws_stay_awake(item);
