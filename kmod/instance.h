@@ -177,10 +177,12 @@ struct xep_pwq {
  *		ep->lock; read under either, wakeup.c)
  * @rellink:	link on ep->released once its file's last close claimed it;
  *		shares @pwqlist's memory, which that claim emptied first
- * @ring_pos:	the position of its cell in ep->ring, while @ring_live
- *		(ep->lock)
+ * @ring_pos:	the position of its last cell in ep->ring, once @ring_used
+ *		(ep->lock; stable under ep->mtx while the item is on a scan's
+ *		batch, which the callback leaves alone)
  * @ring_live:	it has a cell in ep->ring that may be unconsumed
  *		(ep->lock; ring.c)
+ * @ring_used:	it has had a cell in ep->ring (ep->lock)
  */
 struct xep_item {
 	union {
@@ -205,6 +207,7 @@ struct xep_item {
 	struct wakeup_source *ws;
 	u64 ring_pos;
 	bool ring_live;
+	bool ring_used;
 	struct xep_pwq pwq;
 };
 

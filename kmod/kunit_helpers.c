@@ -24,9 +24,14 @@
 static __poll_t xkt_file_poll(struct file *file, poll_table *pt)
 {
 	struct xkt_file *tf = file->private_data;
+	void (*on_poll)(void *arg) = tf->on_poll;
 
 	poll_wait(file, &tf->wq, pt);
 	tf->polls++;
+	if (on_poll) {
+		tf->on_poll = NULL;
+		on_poll(tf->on_poll_arg);
+	}
 	return READ_ONCE(tf->mask);
 }
 

@@ -21,12 +21,17 @@
  * @wq:		its one wait queue, which ->poll() names
  * @mask:	what ->poll() reports
  * @polls:	how many times ->poll() ran
+ * @on_poll:	if set, run by ->poll() (with @on_poll_arg), once: to make
+ *		something happen in the middle of a scan, which polls
+ * @on_poll_arg: its argument
  * @file:	the file; freed with the struct when its last reference goes
  */
 struct xkt_file {
 	wait_queue_head_t wq;
 	__poll_t mask;
 	unsigned int polls;
+	void (*on_poll)(void *arg);
+	void *on_poll_arg;
 	struct file *file;
 };
 

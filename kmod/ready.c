@@ -101,7 +101,19 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 		goto out_unlock;
 
 	if (xep_scanning(ep)) {
-		if (item->ovf_next == XEP_OVF_INACTIVE) {
+		/*
+		 * The scan owns the ready list, not the ring: an item the ring
+		 * carries goes there (into its unconsumed cell, if it has one)
+		 * unless it is on a list already. On the overflow list with
+		 * an unconsumed cell, it would be in the ring and on the ready
+		 * list at once, and reported by two consumers.
+		 */
+		if (item->ovf_next != XEP_OVF_INACTIVE) {
+			/* On the overflow list already. */
+		} else if (!xep_item_queued(item) &&
+			   xep_ring_publish(ep, item, pollflags)) {
+			published = true;
+		} else {
 			item->ovf_next = ep->ovflist;
 			WRITE_ONCE(ep->ovflist, item);
 			xep_ws_stay_awake(item);
@@ -334,16 +346,25 @@ static int xep_put_event(void __user *uevent, size_t event_size,
  * Move up to @maxevents events from @ep's ring to @events, as any
  * consumer of the ring would. A cell is taken only once the place of its
  * event in @events has been written, so that a bad buffer loses nothing.
- * At most as many looks as there are cells, and the events wanted: user
- * space may keep moving the head, but cannot keep the kernel here.
+ * *@first is set to the position of the first event reported, if any.
+ *
+ * Each look takes a cell, or finds one that another consumer took, and
+ * the ring holds no more filled cells than it has: twice as many looks
+ * as cells see it empty, whatever the consumers do meanwhile, and one
+ * that returns with events left found the tail moved, so its wait does
+ * not sleep. The bound is the ring's, never @maxevents: garbage in the
+ * shared words can make every look a race that moves nothing, and the
+ * caller's array may hold INT_MAX / 16 events.
  */
 static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
-			     int maxevents, size_t event_size)
+			     int maxevents, size_t event_size, u64 *first)
 {
-	unsigned int looks = xep_ring_entries(ep) + maxevents;
+	unsigned int looks = 2 * xep_ring_entries(ep);
+	/* Not the cells filled from now on: see xep_ring_take(). */
+	u64 tail = xep_ring_tail(ep);
 	void __user *uevent;
+	u32 revents, pos;
 	int res = 0;
-	u32 revents;
 	u64 data;
 
 	while (res < maxevents && looks--) {
@@ -353,7 +374,7 @@ static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
 				res = -EFAULT;
 			break;
 		}
-		switch (xep_ring_take(ep, &revents, &data)) {
+		switch (xep_ring_take(ep, (u32)tail, &revents, &data, &pos)) {
 		case XEP_RING_EMPTY:
 			return res;
 		case XEP_RING_RACED:
@@ -365,7 +386,8 @@ static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
 		if (xep_put_event(uevent, event_size, (__force __poll_t)revents,
 				  data))
 			break;
-		res++;
+		if (!res++)
+			*first = xep_ring_pos(tail, pos);
 	}
 	return res;
 }
@@ -391,17 +413,19 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 	struct xep_item *item, *tmp;
 	unsigned int queued;
 	LIST_HEAD(batch);
+	u64 first = 0;
 	poll_table pt;
-	int res = 0;
+	int res = 0, nring = 0;
 
 	/* A task being killed should leave, not fetch events. */
 	if (fatal_signal_pending(current))
 		return -EINTR;
 
 	if (xep_ring_peek(ep)) {
-		res = xep_ring_transfer(ep, events, maxevents, event_size);
+		res = xep_ring_transfer(ep, events, maxevents, event_size, &first);
 		if (res < 0 || res == maxevents)
 			goto out;
+		nring = res;
 	}
 
 	init_poll_funcptr(&pt, NULL);
@@ -415,6 +439,9 @@ static int xep_ready_transfer_to(struct xep_instance *ep, void __user *events,
 
 		if (res >= maxevents)
 			break;
+		/* Reported from the ring just now: the next wait's. */
+		if (nring && xep_ring_reported(item, first))
+			continue;
 
 		xep_ws_hand_over(ep, item);
 		list_del_init(&item->rdllink);

@@ -319,6 +319,7 @@ out:
 	mutex_unlock(&ep->mtx);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_setup);
 
 /*
  * The instance's release, once no item is hooked any more: tell the
@@ -415,9 +416,11 @@ bool xep_ring_publish(struct xep_instance *ep, struct xep_item *item,
 	WRITE_ONCE(cell->data, item->data);
 	/* Pairs with the consumer's acquire load of seq. */
 	smp_store_release(&cell->seq, (u32)pos + 1);
-	ring->tail = pos + 1;
+	/* Lockless readers: xep_ring_tail(). */
+	WRITE_ONCE(ring->tail, pos + 1);
 	item->ring_pos = pos;
 	item->ring_live = true;
+	item->ring_used = true;
 	xep_stat_add(ring_cells, 1);
 
 published:
@@ -507,6 +510,7 @@ bool xep_ring_peek(struct xep_instance *ep)
 	head = READ_ONCE(*ring->head);
 	return READ_ONCE(xep_ring_cell(ring, head)->seq) == head + 1;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_peek);
 
 /*
  * How many cells the kernel has filled, in all: a waiter that compares
@@ -519,6 +523,7 @@ u64 xep_ring_tail(struct xep_instance *ep)
 
 	return ring ? READ_ONCE(ring->tail) : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_tail);
 
 /* How many cells @ep's ring has, 0 without a ring. */
 unsigned int xep_ring_entries(struct xep_instance *ep)
@@ -527,6 +532,7 @@ unsigned int xep_ring_entries(struct xep_instance *ep)
 
 	return ring ? ring->mask + 1 : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_entries);
 
 /*
  * How many cells look filled, from the shared head: a hint for a
@@ -542,27 +548,35 @@ unsigned int xep_ring_count(struct xep_instance *ep)
 	n = (u32)READ_ONCE(ring->tail) - READ_ONCE(*ring->head);
 	return min(n, ring->mask + 1);
 }
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_count);
 
 /**
  * xep_ring_take - consume the cell at the head of @ep's ring
  * @ep:		the instance, which has a ring
+ * @end:	the position to stop at: xep_ring_tail() when the caller began
  * @events:	the cell's events, with XEP_RING_EVENT
  * @data:	its data, with XEP_RING_EVENT
+ * @pos:	its position, with XEP_RING_EVENT
  *
  * The consumer of the uapi header, for XEPOLL_IOC_WAIT: the kernel takes
  * events from the ring as any consumer does, so that a wait reports them
- * whether or not user space reaps the ring itself.
+ * whether or not user space reaps the ring itself. A cell filled after the
+ * caller began may hold a new edge of a registration whose event it took
+ * already, and one wait must not report a registration twice (no
+ * epoll_wait() does): the caller stops at @end, which it reads once.
  *
  * Return: what the head held.
  */
-enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 *events,
-				 u64 *data)
+enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 end,
+				 u32 *events, u64 *data, u32 *pos)
 {
 	struct xep_ring *ring = xep_ring_get(ep);
 	struct xep_ring_cell *cell;
 	u32 head, seq;
 
 	head = READ_ONCE(*ring->head);
+	if ((s32)(head - end) >= 0)
+		return XEP_RING_EMPTY;
 	cell = xep_ring_cell(ring, head);
 	/* Pairs with the release store in xep_ring_publish(). */
 	seq = smp_load_acquire(&cell->seq);
@@ -572,7 +586,40 @@ enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 *events,
 		return XEP_RING_RACED;
 	*events = atomic_xchg(&cell->events, 0);
 	*data = READ_ONCE(cell->data);
+	*pos = head;
 	/* The cell is free for the position one lap on. */
 	smp_store_release(&cell->seq, head + ring->mask + 1);
 	return *events ? XEP_RING_EVENT : XEP_RING_RACED;
+}
+EXPORT_SYMBOL_IF_KUNIT(xep_ring_take);
+
+/*
+ * The position, in the kernel's 64 bits, of @pos, a position a consumer
+ * took before @tail (xep_ring_tail() when it began): at most a ring's
+ * length back, but for garbage in the head, which then names some
+ * position of the writer's own ring.
+ */
+u64 xep_ring_pos(u64 tail, u32 pos)
+{
+	return tail - (u32)((u32)tail - pos);
+}
+
+/**
+ * xep_ring_reported - whether a wait may have reported @item from the ring
+ * @item:	an item on the wait's scan batch (ep->mtx)
+ * @first:	the first position the wait reported an event from
+ *
+ * A wait takes the ring's events first, then the ready list's. An item
+ * whose cell the wait took, and whose new edge then found the ring full
+ * (a consumer elsewhere holds the next cell), is on the ready list too,
+ * and one wait must not report it twice, as no epoll_wait() does. Its
+ * cells' positions only grow, so its last cell is at @first or after if
+ * the wait took one of them: it then stays on the ready list for the
+ * next wait. An item whose last cell another consumer took stays there
+ * too, for one wait at most, since the ring's head had passed that cell
+ * before the item went on the list.
+ */
+bool xep_ring_reported(const struct xep_item *item, u64 first)
+{
+	return item->ring_used && item->ring_pos >= first;
 }

@@ -40,7 +40,9 @@ enum xep_ring_take {
 	XEP_RING_EVENT,
 };
 
-enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 *events,
-				 u64 *data);
+enum xep_ring_take xep_ring_take(struct xep_instance *ep, u32 end,
+				 u32 *events, u64 *data, u32 *pos);
+u64 xep_ring_pos(u64 tail, u32 pos);
+bool xep_ring_reported(const struct xep_item *item, u64 first);
 
 #endif /* _XEPOLL_RING_H */

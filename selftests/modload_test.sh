@@ -3,7 +3,9 @@
 #
 # Unload and load the module again and again, using it in between: each
 # cycle asserts that rmmod refuses while a descriptor of the device is
-# open, that rmmod then succeeds and leaves neither /sys/module/xepoll nor
+# open, and while a process that holds no descriptor of xepoll keeps an
+# instance's ring mapped (the ring's file holds the module, whose code
+# releases it), that rmmod then succeeds and leaves neither /sys/module/xepoll nor
 # /dev/xepoll behind, that insmod succeeds and brings both back, and that
 # the module then works (a one-second stress_test run, which also checks
 # that the counters go back to zero). The module is loaded at the end,
@@ -38,8 +40,42 @@ wait_path()
 	return 1
 }
 
+# hold_ring: ring_abuse_test --hold-ring in the background, until it
+# says it holds the mapping alone; its pid in $hold.
+hold_ring()
+{
+	out=/tmp/modload-hold.$$
+	./ring_abuse_test --hold-ring >"$out" 2>&1 &
+	hold=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q '^ready$' "$out" 2>/dev/null && { rm -f "$out"; return 0; }
+		kill -0 $hold 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sed 's/^/# /' "$out"
+	rm -f "$out"
+	kill $hold 2>/dev/null
+	wait $hold 2>/dev/null
+	return 1
+}
+
 cycle()
 {
+	# A ring mapped, with the instance closed, holds the module.
+	hold_ring || { echo "# no process holding a ring mapping"; return 1; }
+	if rmmod xepoll 2>/dev/null; then
+		kill $hold
+		wait $hold 2>/dev/null
+		echo "# rmmod succeeded with a ring mapped"
+		return 1
+	fi
+	# Its exit unmaps the ring, and lets the module go.
+	kill $hold
+	wait $hold 2>/dev/null
+	[ -e /sys/module/xepoll ] || { echo "# the module went though a ring was mapped"; return 1; }
+
 	# An open descriptor holds the module.
 	exec 9</dev/xepoll || { echo "# open /dev/xepoll failed"; return 1; }
 	if rmmod xepoll 2>/dev/null; then
