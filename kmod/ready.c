@@ -111,7 +111,7 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 		if (item->ovf_next != XEP_OVF_INACTIVE) {
 			/* On the overflow list already. */
 		} else if (!xep_item_queued(item) &&
-			   xep_ring_publish(ep, item, pollflags)) {
+			   xep_ring_publish_wake(ep, item, pollflags)) {
 			published = true;
 		} else {
 			item->ovf_next = ep->ovflist;
@@ -120,7 +120,7 @@ int xep_wake_callback(wait_queue_entry_t *wait, unsigned int mode, int sync,
 		}
 	} else if (xep_item_queued(item)) {
 		/* Ready already: the wait's poll will see this wake-up too. */
-	} else if (xep_ring_publish(ep, item, pollflags)) {
+	} else if (xep_ring_publish_wake(ep, item, pollflags)) {
 		/* Published: delivered, for an exclusive wake-up. */
 		published = true;
 	} else {
@@ -356,6 +356,22 @@ static int xep_put_event(void __user *uevent, size_t event_size,
  * shared words can make every look a race that moves nothing, and the
  * caller's array may hold INT_MAX / 16 events.
  */
+/*
+ * Whether the caller's event at @uevent can be written, found by writing
+ * back what its first and last bytes hold: epoll leaves the array past
+ * the events it reports as it was, and so must a probe.
+ */
+static int xep_probe_event(void __user *uevent, size_t event_size)
+{
+	u8 __user *first = uevent, *last = first + event_size - 1;
+	u8 b;
+
+	if (__get_user(b, first) || __put_user(b, first) ||
+	    __get_user(b, last) || __put_user(b, last))
+		return -EFAULT;
+	return 0;
+}
+
 static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
 			     int maxevents, size_t event_size, u64 *first)
 {
@@ -369,7 +385,7 @@ static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
 
 	while (res < maxevents && looks--) {
 		uevent = events + res * event_size;
-		if (__clear_user(uevent, event_size)) {
+		if (xep_probe_event(uevent, event_size)) {
 			if (!res)
 				res = -EFAULT;
 			break;

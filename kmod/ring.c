@@ -430,6 +430,34 @@ published:
 }
 
 /*
+ * Events a wake-up's key may name without their being there: a socket
+ * announces every arrival of data as EPOLLIN | EPOLLPRI | EPOLLRDNORM |
+ * EPOLLRDBAND (sock_def_readable()), urgent data or not.
+ */
+#define XEP_RING_KEY_UNSURE	(EPOLLPRI | EPOLLRDBAND)
+
+/**
+ * xep_ring_publish_wake - xep_ring_publish() for a wake-up with @key
+ * @ep:		the instance
+ * @item:	the registration woken, on none of @ep's ready lists
+ * @key:	the wake-up's key
+ *
+ * A key that names an event the registration asks for but the key may
+ * name falsely goes to the ready list instead, where the wait's poll of
+ * the file says what is really there, as epoll reports it. The caller
+ * holds ep->lock.
+ *
+ * Return: whether the ring took the events.
+ */
+bool xep_ring_publish_wake(struct xep_instance *ep, struct xep_item *item,
+			   __poll_t key)
+{
+	if (key & item->events & XEP_RING_KEY_UNSURE)
+		return false;
+	return xep_ring_publish(ep, item, key);
+}
+
+/*
  * Empty @item's unconsumed cell, if it has one (DEL, MOD, its file's
  * last close): a consumer that took its events first reported them
  * before the change, and one that comes later finds 0. The caller holds
@@ -503,12 +531,24 @@ void xep_ring_note_ready(struct xep_instance *ep)
 bool xep_ring_peek(struct xep_instance *ep)
 {
 	struct xep_ring *ring = xep_ring_get(ep);
-	u32 head;
+	struct xep_ring_cell *cell;
+	u32 head, i;
 
 	if (!ring)
 		return false;
 	head = READ_ONCE(*ring->head);
-	return READ_ONCE(xep_ring_cell(ring, head)->seq) == head + 1;
+	/*
+	 * Past cancelled cells (events 0), which hold no event for a poller
+	 * or a wait to find, to the first that holds one: at most a lap.
+	 */
+	for (i = 0; i <= ring->mask; i++) {
+		cell = xep_ring_cell(ring, head + i);
+		if (READ_ONCE(cell->seq) != head + i + 1)
+			return false;
+		if (atomic_read(&cell->events))
+			return true;
+	}
+	return false;
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_ring_peek);
 

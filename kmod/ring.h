@@ -18,6 +18,8 @@ int xep_ring_mmap(struct file *file, struct vm_area_struct *vma);
 
 bool xep_ring_publish(struct xep_instance *ep, struct xep_item *item,
 		      __poll_t events);
+bool xep_ring_publish_wake(struct xep_instance *ep, struct xep_item *item,
+			   __poll_t key);
 void xep_ring_cancel(struct xep_instance *ep, struct xep_item *item);
 void xep_ring_modify(struct xep_instance *ep, struct xep_item *item,
 		     __poll_t events, u64 data);

@@ -22,6 +22,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -292,6 +293,65 @@ TEST_F(ring, poll_of_instance)
 	EXPECT_EQ(POLLIN, pfd.revents);
 	ASSERT_EQ(1, reap(self, ev, 4));
 	ASSERT_EQ(0, poll(&pfd, 1, 0));
+}
+
+/* A cancelled cell holds no event: the instance is not readable for it. */
+TEST_F(ring, poll_after_cancel)
+{
+	struct pollfd pfd = { .fd = self->epfd, .events = POLLIN };
+	struct epoll_event ev[4];
+
+	ASSERT_EQ(0, ctl(self, EPOLL_CTL_ADD, 0, EPOLLIN | EPOLLET, 1));
+	ASSERT_EQ(0, ctl(self, EPOLL_CTL_ADD, 1, EPOLLIN | EPOLLET, 2));
+	poke(self, 0);
+	ASSERT_EQ(0, ctl(self, EPOLL_CTL_DEL, 0, 0, 0));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	/* Behind the cancelled cell, a live one makes it readable. */
+	poke(self, 1);
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	ASSERT_EQ(1, reap(self, ev, 4));
+	EXPECT_EQ(2, ev[0].data.u64);
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+}
+
+/* A wait writes the events it reports and nothing past them. */
+TEST_F(ring, wait_leaves_the_rest_of_the_array)
+{
+	struct epoll_event ev[4];
+	int i;
+
+	ASSERT_EQ(0, ctl(self, EPOLL_CTL_ADD, 0, EPOLLIN | EPOLLET, 1));
+	poke(self, 0);
+	memset(ev, 0xa5, sizeof(ev));
+	/* The kernel's own reap of the ring, as a plain wait makes it. */
+	ASSERT_EQ(1, self->ring ? xepoll_wait(self->epfd, ev, 4, 0) :
+				  epoll_wait(self->epfd, ev, 4, 0));
+	EXPECT_EQ(1, ev[0].data.u64);
+	for (i = 1; i < 4; i++)
+		EXPECT_EQ(0xa5a5a5a5U, ev[i].events) TH_LOG("ev[%d]", i);
+}
+
+/*
+ * A socket announces data as EPOLLIN | EPOLLPRI | ...: a registration
+ * that asks for EPOLLPRI too is told EPOLLIN alone, as epoll's poll says.
+ */
+TEST_F(ring, socket_data_is_not_urgent)
+{
+	struct epoll_event ev[4] = { { .events = EPOLLIN | EPOLLPRI | EPOLLET,
+				       .data.u64 = 8 } };
+	int sv[2], ret;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv));
+	ret = self->ring ? xepoll_ctl(self->epfd, EPOLL_CTL_ADD, sv[0], ev) :
+			   epoll_ctl(self->epfd, EPOLL_CTL_ADD, sv[0], ev);
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(1, write(sv[1], "x", 1));
+	ASSERT_EQ(1, reap(self, ev, 4));
+	EXPECT_EQ(EV(EPOLLIN), ev[0].events);
+	EXPECT_EQ(8, ev[0].data.u64);
+	ASSERT_EQ(0, reap(self, ev, 4));
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /* A child reaps through the shared mapping: the parent sees it gone. */
