@@ -11,6 +11,9 @@
  * mechanism and its ratio to native epoll's. --json writes one record per
  * case and mechanism.
  *
+ * --only takes workloads, each alone (all its cases) or as WORKLOAD:WORD,
+ * the cases whose parameters hold WORD ("perf-wait:mode=nested").
+ *
  * --phase unloaded runs, of the cases chosen, only those also measured
  * without the module (close), and refuses to run while it is loaded; the
  * test guest runs it before insmod. With no such case chosen it writes an
@@ -36,28 +39,71 @@ struct bench_opts opts = {
 static struct bench_case cases[MAX_CASES];
 static unsigned int nr_cases;
 
-/* Whether @name is in the comma-separated @list; everything is in none. */
-static bool listed(const char *list, const char *name)
+/*
+ * Whether @entry, one item of --only's list (up to @len characters), is
+ * @workload, alone or as "WORKLOAD:WORD"; with a WORD, @params must hold
+ * it as one of its words ("perf-wait:mode=nested"), unless @params is
+ * NULL (any case of the workload).
+ */
+static bool entry_matches(const char *entry, size_t len, const char *workload,
+			  const char *params)
 {
-	size_t len = strlen(name);
-	const char *p = list;
+	size_t name_len = strlen(workload), word_len;
+	const char *word, *p;
 
-	if (!p)
+	if (len < name_len || strncmp(entry, workload, name_len))
+		return false;
+	if (len == name_len)
 		return true;
-	while (*p) {
-		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+	if (entry[name_len] != ':')
+		return false;
+	if (!params)
+		return true;
+	word = entry + name_len + 1;
+	word_len = len - name_len - 1;
+	for (p = params; *p; p++) {
+		if ((p == params || p[-1] == ' ') && !strncmp(p, word, word_len) &&
+		    (p[word_len] == ' ' || !p[word_len]))
 			return true;
-		p = strchr(p, ',');
-		if (!p)
-			break;
-		p++;
 	}
 	return false;
 }
 
+/*
+ * Whether @name is in the comma-separated @list; everything is in none.
+ * With @params, an entry may also be "NAME:WORD" (entry_matches()).
+ */
+static bool listed_case(const char *list, const char *name, const char *params)
+{
+	const char *p = list, *end;
+
+	if (!p)
+		return true;
+	while (*p) {
+		end = strchrnul(p, ',');
+		if (entry_matches(p, (size_t)(end - p), name, params))
+			return true;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+static bool listed(const char *list, const char *name)
+{
+	return listed_case(list, name, "");
+}
+
+bool workload_wanted(const char *workload)
+{
+	return !opts.unloaded && listed_case(opts.only, workload, NULL);
+}
+
 static void add_case(const struct bench_case *c)
 {
-	if (!listed(opts.only, c->workload) || (opts.unloaded && !c->unloaded))
+	if (!listed_case(opts.only, c->workload, c->params) ||
+	    (opts.unloaded && !c->unloaded))
 		return;
 	if (nr_cases == MAX_CASES)
 		die("more than %d cases", MAX_CASES);
