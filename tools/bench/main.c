@@ -204,6 +204,13 @@ static void json_record(FILE *f, const struct bench_case *c, const struct mech *
 		fprintf(f, ", \"%s\": ", c->extra_name);
 		json_num(f, r->med_extra);
 	}
+	if (c->throughput) {
+		fputs(", \"throughput_vs_epoll\": ", f);
+		if (base->ran && base->med_extra > 0)
+			fprintf(f, "%.3f", r->med_extra / base->med_extra);
+		else
+			fputs("null", f);
+	}
 	fputs(", \"samples\": [", f);
 	for (i = 0; i < r->n; i++)
 		fprintf(f, "%s%.1f", i ? ", " : "", c->memory ? r->extra[i] : r->ns[i]);
@@ -271,10 +278,15 @@ static void run_case(unsigned int idx, const bool *avail, FILE *json)
 	if (c->extra_name && !c->memory) {
 		printf("%55s", c->extra_name);
 		for (id = 0; id < MECH_NR; id++)
-			if (res[id].ran)
-				printf(" %10.2f %6s", res[id].med_extra, "");
-			else
+			if (!res[id].ran)
 				printf(" %10s %6s", "-", "");
+			else if (!c->throughput)
+				printf(" %10.2f %6s", res[id].med_extra, "");
+			else if (id == MECH_EPOLL || !res[MECH_EPOLL].ran)
+				printf(" %10.0f %6s", res[id].med_extra, "");
+			else
+				printf(" %10.0f x%-5.2f", res[id].med_extra,
+				       res[id].med_extra / res[MECH_EPOLL].med_extra);
 		putchar('\n');
 	}
 	fflush(stdout);
@@ -292,6 +304,8 @@ static void usage(void)
 	      "                    [--only WORKLOAD,...] [--mechs MECHANISM,...] [--json FILE]\n"
 	      "                    [--phase unloaded]\n"
 	      "workloads: floor churn batch sparse pingpong fanout echo memory close errors\n"
+	      "           perf-wait perf-ctl (an --only entry WORKLOAD:WORD picks the\n"
+	      "           cases whose parameters hold WORD, e.g. perf-wait:mode=nested)\n"
 	      "mechanisms: epoll xepoll poll io_uring\n", stderr);
 	exit(2);
 }
@@ -365,6 +379,7 @@ int main(int argc, char **argv)
 	memory_cases(add_case);
 	close_cases(add_case);
 	errors_cases(add_case);
+	perf_cases(add_case);
 	if (opts.unloaded && xepoll_loaded())
 		die("--phase unloaded: the xepoll module is loaded");
 	if (!nr_cases && !opts.unloaded)
