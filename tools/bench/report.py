@@ -11,8 +11,9 @@ after the other: the guest sends its run without the module first.
 
 The records of perf bench epoll (perf-wait, perf-ctl) carry the throughput
 perf printed (ops_per_sec) and its ratio to native epoll's
-(throughput_vs_epoll, more is faster): the table shows those; the ratio
-plot, like for every other case, the time per operation over epoll's.
+(throughput_vs_epoll, more is faster): the table shows those, with the
+range of the samples' throughputs in brackets; the ratio plot, like for
+every other case, the time per operation over epoll's.
 """
 import argparse
 import json
@@ -65,6 +66,9 @@ def cell(r):
         text = f"{r['ops_per_sec']:,.0f}"
         if r["mechanism"] != "epoll" and r.get("throughput_vs_epoll") is not None:
             text += f" (x{r['throughput_vs_epoll']:.2f})"
+        rates = [1e9 / ns for ns in r["samples"] if ns]
+        if len(rates) > 1:
+            text += f" [{min(rates):,.0f}-{max(rates):,.0f}]"
         return text
     v = value(r)
     if v is None:
