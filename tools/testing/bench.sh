@@ -37,6 +37,12 @@ R=$XEPOLL_TOP/bench
 # One vCPU by default: under TCG a wake-up across vCPUs costs what the
 # host's scheduler makes it cost, which swamps the mechanisms' own.
 cpus=${XEPOLL_BENCH_CPUS:-1}
+# XEPOLL_BENCH_ICOUNT=SHIFT: the guest's clock counts its instructions
+# (QEMU's -icount, 2^SHIFT ns each; qemu-run.sh -I), so that a host busy
+# with other work does not show in the times; a shift of 2
+# (4 ns an instruction) is about the host's speed of emulation.
+icount=()
+[ -z "${XEPOLL_BENCH_ICOUNT:-}" ] || icount=(-I "$XEPOLL_BENCH_ICOUNT")
 v=$(xep_kernel_pick 6.12)
 [ -n "$v" ] || xep_die "no ${XEPOLL_KERNEL:-6.12} kernel with headers installed (tools/testing/deps.sh check bench)"
 
@@ -65,7 +71,7 @@ xep_say "booting $v in QEMU: the workloads run there (the console log goes to ${
 echo
 "$T/qemu-run.sh" -k "/boot/vmlinuz-$v" -i "$out/initrd.cpio.gz" -m bench \
 	-o "$out" -T "${XEPOLL_TIMEOUT:-5400}" -A "xepoll_bench=$guest_args $kargs" \
-	-c "$cpus"
+	-c "$cpus" "${icount[@]}"
 echo
 
 if ! "$T/verdict.sh" "$out" >"$out/verdict.txt"; then
