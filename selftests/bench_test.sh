@@ -5,11 +5,15 @@
 # its --quick form (tiny sizes, one sample), must run to its end on xepoll
 # and native epoll alike. The workloads check what they receive (every
 # event for an fd made ready, no other), so this is also a test of
-# xepoll under their patterns; the times mean nothing here.
+# xepoll under their patterns; the times mean nothing here. perf-wait and
+# perf-ctl run the kernel's perf bench epoll natively and through the
+# interposer, for a second each, and check that the interposed run was
+# xepoll's (perf is in the guest, guest-files.list).
 echo "TAP version 13"
-echo "1..8"
+echo "1..12"
 i=0
-for w in churn sparse pingpong fanout echo memory close errors; do
+for w in floor churn batch sparse pingpong fanout echo memory close errors \
+	perf-wait perf-ctl; do
 	i=$((i + 1))
 	out=$(xepoll-bench --quick --only "$w" --json /tmp/bench_test.json 2>&1)
 	rc=$?

@@ -8,10 +8,10 @@
  * event set that files are added to, modified in and deleted from, and that
  * is waited on for struct epoll_event records. A workload (floor.c,
  * churn.c, batch.c, sparse.c, pingpong.c, fanout.c, echo.c, memory.c,
- * close.c, errors.c) describes its cases; the runner (main.c) measures each case on
- * every mechanism that can run it, repeating the round robin over
- * mechanisms so that drift in the machine touches all of them alike, and
- * reports medians, the ratio to native epoll, a table and JSON records.
+ * close.c, errors.c, perfbench.c) describes its cases; the runner (main.c)
+ * measures each case on every mechanism that can run it, repeating the
+ * round robin over mechanisms so that drift in the machine touches all of
+ * them alike, and reports medians, the ratio to native epoll, a table and JSON records.
  */
 #ifndef XEPOLL_BENCH_H
 #define XEPOLL_BENCH_H
@@ -39,6 +39,7 @@ enum mech_id {
 #define CAP_MINWAIT	(1U << 5)	/* waits for a minimum batch of events */
 #define CAP_CLOSE_ENDS	(1U << 6)	/* a file's last close ends its watches */
 #define CAP_EPOLL_API	(1U << 7)	/* epoll's calls, on any descriptor */
+#define CAP_PRELOAD	(1U << 8)	/* runs unmodified epoll programs */
 
 struct evset;
 
@@ -111,6 +112,9 @@ struct sample {
  * @extra_name:	the name of sample.extra in the records, or NULL
  * @caps:	what a mechanism needs to run it
  * @memory:	the case measures bytes (sample.extra), not time
+ * @throughput:	sample.extra is a rate (operations per second) that a
+ *		program reported, whose ratio to epoll's the records and the
+ *		table give too; sample.ns is its inverse
  * @n:		the scale (fds watched) when the case is one of a series
  *		plotted against it, else 0
  * @pending:	the events it lets pile up before waiting for them
@@ -127,6 +131,7 @@ struct bench_case {
 	const char *extra_name;
 	unsigned int caps;
 	bool memory;
+	bool throughput;
 	unsigned long n;
 	unsigned long pending;
 	bool epoll_baseline;
@@ -159,6 +164,10 @@ void batch_cases(case_sink add);
 void floor_cases(case_sink add);
 void close_cases(case_sink add);
 void errors_cases(case_sink add);
+void perf_cases(case_sink add);
+
+/* Whether --only (and --phase) let any case of @workload run. */
+bool workload_wanted(const char *workload);
 
 /* util.c */
 uint64_t now_ns(void);

@@ -11,6 +11,9 @@
  * mechanism and its ratio to native epoll's. --json writes one record per
  * case and mechanism.
  *
+ * --only takes workloads, each alone (all its cases) or as WORKLOAD:WORD,
+ * the cases whose parameters hold WORD ("perf-wait:mode=nested").
+ *
  * --phase unloaded runs, of the cases chosen, only those also measured
  * without the module (close), and refuses to run while it is loaded; the
  * test guest runs it before insmod. With no such case chosen it writes an
@@ -36,28 +39,71 @@ struct bench_opts opts = {
 static struct bench_case cases[MAX_CASES];
 static unsigned int nr_cases;
 
-/* Whether @name is in the comma-separated @list; everything is in none. */
-static bool listed(const char *list, const char *name)
+/*
+ * Whether @entry, one item of --only's list (up to @len characters), is
+ * @workload, alone or as "WORKLOAD:WORD"; with a WORD, @params must hold
+ * it as one of its words ("perf-wait:mode=nested"), unless @params is
+ * NULL (any case of the workload).
+ */
+static bool entry_matches(const char *entry, size_t len, const char *workload,
+			  const char *params)
 {
-	size_t len = strlen(name);
-	const char *p = list;
+	size_t name_len = strlen(workload), word_len;
+	const char *word, *p;
 
-	if (!p)
+	if (len < name_len || strncmp(entry, workload, name_len))
+		return false;
+	if (len == name_len)
 		return true;
-	while (*p) {
-		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+	if (entry[name_len] != ':')
+		return false;
+	if (!params)
+		return true;
+	word = entry + name_len + 1;
+	word_len = len - name_len - 1;
+	for (p = params; *p; p++) {
+		if ((p == params || p[-1] == ' ') && !strncmp(p, word, word_len) &&
+		    (p[word_len] == ' ' || !p[word_len]))
 			return true;
-		p = strchr(p, ',');
-		if (!p)
-			break;
-		p++;
 	}
 	return false;
 }
 
+/*
+ * Whether @name is in the comma-separated @list; everything is in none.
+ * With @params, an entry may also be "NAME:WORD" (entry_matches()).
+ */
+static bool listed_case(const char *list, const char *name, const char *params)
+{
+	const char *p = list, *end;
+
+	if (!p)
+		return true;
+	while (*p) {
+		end = strchrnul(p, ',');
+		if (entry_matches(p, (size_t)(end - p), name, params))
+			return true;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	return false;
+}
+
+static bool listed(const char *list, const char *name)
+{
+	return listed_case(list, name, "");
+}
+
+bool workload_wanted(const char *workload)
+{
+	return !opts.unloaded && listed_case(opts.only, workload, NULL);
+}
+
 static void add_case(const struct bench_case *c)
 {
-	if (!listed(opts.only, c->workload) || (opts.unloaded && !c->unloaded))
+	if (!listed_case(opts.only, c->workload, c->params) ||
+	    (opts.unloaded && !c->unloaded))
 		return;
 	if (nr_cases == MAX_CASES)
 		die("more than %d cases", MAX_CASES);
@@ -158,6 +204,13 @@ static void json_record(FILE *f, const struct bench_case *c, const struct mech *
 		fprintf(f, ", \"%s\": ", c->extra_name);
 		json_num(f, r->med_extra);
 	}
+	if (c->throughput) {
+		fputs(", \"throughput_vs_epoll\": ", f);
+		if (base->ran && base->med_extra > 0)
+			fprintf(f, "%.3f", r->med_extra / base->med_extra);
+		else
+			fputs("null", f);
+	}
 	fputs(", \"samples\": [", f);
 	for (i = 0; i < r->n; i++)
 		fprintf(f, "%s%.1f", i ? ", " : "", c->memory ? r->extra[i] : r->ns[i]);
@@ -225,10 +278,15 @@ static void run_case(unsigned int idx, const bool *avail, FILE *json)
 	if (c->extra_name && !c->memory) {
 		printf("%55s", c->extra_name);
 		for (id = 0; id < MECH_NR; id++)
-			if (res[id].ran)
-				printf(" %10.2f %6s", res[id].med_extra, "");
-			else
+			if (!res[id].ran)
 				printf(" %10s %6s", "-", "");
+			else if (!c->throughput)
+				printf(" %10.2f %6s", res[id].med_extra, "");
+			else if (id == MECH_EPOLL || !res[MECH_EPOLL].ran)
+				printf(" %10.0f %6s", res[id].med_extra, "");
+			else
+				printf(" %10.0f x%-5.2f", res[id].med_extra,
+				       res[id].med_extra / res[MECH_EPOLL].med_extra);
 		putchar('\n');
 	}
 	fflush(stdout);
@@ -246,6 +304,8 @@ static void usage(void)
 	      "                    [--only WORKLOAD,...] [--mechs MECHANISM,...] [--json FILE]\n"
 	      "                    [--phase unloaded]\n"
 	      "workloads: floor churn batch sparse pingpong fanout echo memory close errors\n"
+	      "           perf-wait perf-ctl (an --only entry WORKLOAD:WORD picks the\n"
+	      "           cases whose parameters hold WORD, e.g. perf-wait:mode=nested)\n"
 	      "mechanisms: epoll xepoll poll io_uring\n", stderr);
 	exit(2);
 }
@@ -319,6 +379,7 @@ int main(int argc, char **argv)
 	memory_cases(add_case);
 	close_cases(add_case);
 	errors_cases(add_case);
+	perf_cases(add_case);
 	if (opts.unloaded && xepoll_loaded())
 		die("--phase unloaded: the xepoll module is loaded");
 	if (!nr_cases && !opts.unloaded)

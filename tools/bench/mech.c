@@ -122,7 +122,7 @@ static int epoll_wait_set(struct evset *set, struct epoll_event *ev, int max,
 const struct mech mech_epoll = {
 	.name = "epoll",
 	.caps = CAP_LEVEL | CAP_EDGE | CAP_SHARED | CAP_EXCLUSIVE | CAP_WATCH |
-		CAP_CLOSE_ENDS | CAP_EPOLL_API,
+		CAP_CLOSE_ENDS | CAP_EPOLL_API | CAP_PRELOAD,
 	.open = epoll_open,
 	.close = set_close,
 	.add = epoll_add,
@@ -196,7 +196,7 @@ static int xepoll_wait_min_set(struct evset *set, struct epoll_event *ev, int ma
 const struct mech mech_xepoll = {
 	.name = "xepoll",
 	.caps = CAP_LEVEL | CAP_EDGE | CAP_SHARED | CAP_EXCLUSIVE | CAP_WATCH |
-		CAP_MINWAIT | CAP_CLOSE_ENDS | CAP_EPOLL_API,
+		CAP_MINWAIT | CAP_CLOSE_ENDS | CAP_EPOLL_API | CAP_PRELOAD,
 	.open = xepoll_open,
 	.close = set_close,
 	.add = xepoll_add,

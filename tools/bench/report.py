@@ -8,6 +8,12 @@ table, for the documentation), OUTDIR/ratio.png (each mechanism's time
 over native epoll's, per case) and OUTDIR/scaling.png (time per operation
 against the number of fds watched). RAW.json may hold several lists, one
 after the other: the guest sends its run without the module first.
+
+The records of perf bench epoll (perf-wait, perf-ctl) carry the throughput
+perf printed (ops_per_sec) and its ratio to native epoll's
+(throughput_vs_epoll, more is faster): the table shows those, with the
+range of the samples' throughputs in brackets; the ratio plot, like for
+every other case, the time per operation over epoll's.
 """
 import argparse
 import json
@@ -56,6 +62,14 @@ def value(r):
 def cell(r):
     if r is None:
         return "--"
+    if r.get("ops_per_sec") is not None:
+        text = f"{r['ops_per_sec']:,.0f}"
+        if r["mechanism"] != "epoll" and r.get("throughput_vs_epoll") is not None:
+            text += f" (x{r['throughput_vs_epoll']:.2f})"
+        rates = [1e9 / ns for ns in r["samples"] if ns]
+        if len(rates) > 1:
+            text += f" [{min(rates):,.0f}-{max(rates):,.0f}]"
+        return text
     v = value(r)
     if v is None:
         return "n/a"
@@ -74,7 +88,12 @@ def write_rst(path, rows):
     body = []
     for (workload, params), by in rows:
         any_r = next(iter(by.values()))
-        unit = "bytes/watch" if any_r["median_ns"] is None else "ns/" + any_r["unit"]
+        if any_r.get("ops_per_sec") is not None:
+            unit = any_r["unit"] + "s/s"
+        elif any_r["median_ns"] is None:
+            unit = "bytes/watch"
+        else:
+            unit = "ns/" + any_r["unit"]
         body.append([workload, params, unit] + [cell(by.get(m)) for m in MECHS])
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
     rule = " ".join("=" * w for w in widths)

@@ -3,10 +3,11 @@
 #
 # bench.sh [--publish | --profile] [XEPOLL-BENCH ARGUMENTS...]: make bench.
 #
-# Builds xepoll and xepoll-bench, boots one Debian kernel in QEMU (6.12 by
-# default; XEPOLL_KERNEL=6.1 picks the other), runs every workload there
-# on xepoll, native epoll, poll and io_uring in that one boot (the close
-# workload also before the module is loaded), and writes
+# Builds xepoll, xepoll-bench and the interposer, boots one Debian kernel
+# in QEMU (6.12 by default; XEPOLL_KERNEL=6.1 picks the other), runs every
+# workload there on xepoll, native epoll, poll and io_uring in that one
+# boot (the close workload also before the module is loaded; the kernel's
+# own perf bench epoll natively and through the interposer), and writes
 # under bench/: results.json (one record per workload case and mechanism),
 # results.txt (the table the run printed), results.rst (the same for the
 # documentation), ratio.png and scaling.png, and command.txt (what made
@@ -36,6 +37,12 @@ R=$XEPOLL_TOP/bench
 # One vCPU by default: under TCG a wake-up across vCPUs costs what the
 # host's scheduler makes it cost, which swamps the mechanisms' own.
 cpus=${XEPOLL_BENCH_CPUS:-1}
+# XEPOLL_BENCH_ICOUNT=SHIFT: the guest's clock counts its instructions
+# (QEMU's -icount, 2^SHIFT ns each; qemu-run.sh -I), so that a host busy
+# with other work does not show in the times; a shift of 2
+# (4 ns an instruction) is about the host's speed of emulation.
+icount=()
+[ -z "${XEPOLL_BENCH_ICOUNT:-}" ] || icount=(-I "$XEPOLL_BENCH_ICOUNT")
 v=$(xep_kernel_pick 6.12)
 [ -n "$v" ] || xep_die "no ${XEPOLL_KERNEL:-6.12} kernel with headers installed (tools/testing/deps.sh check bench)"
 
@@ -44,15 +51,16 @@ rc=0
 "$T/kbuild.sh" "/lib/modules/$v/build" "$B/kmod-$v" || rc=$?
 [ $rc -ne 1 ] || xep_die "the module does not build; see $B/kmod-$v/build.log"
 make -s -C "$XEPOLL_TOP/tools/bench" >/dev/null
+make -s -C "$XEPOLL_TOP/tools" preload/libxepoll-preload.so >/dev/null
 out=$B/bench-$v
-perf=() kargs=
-if [ -n "$profile" ]; then
-	command -v perf >/dev/null || xep_die "no perf: tools/testing/deps.sh bench"
-	perf=(-b "$(command -v perf)")
-	kargs=xepoll_profile=1
-fi
+# perf runs the perf-wait and perf-ctl workloads (perf bench epoll), and
+# records the profile of --profile.
+perf=$(command -v perf) || xep_die "no perf: tools/testing/deps.sh bench"
+kargs=
+[ -z "$profile" ] || kargs=xepoll_profile=1
 "$T/initramfs.sh" -o "$out/initrd.cpio.gz" -k "$B/kmod-$v/kmod/xepoll.ko" \
-	-b "$XEPOLL_TOP/tools/bench/xepoll-bench" "${perf[@]}"
+	-b "$XEPOLL_TOP/tools/bench/xepoll-bench" -b "$perf" \
+	-l "$XEPOLL_TOP/tools/preload/libxepoll-preload.so"
 
 # The guest's command line carries the arguments with + for spaces.
 guest_args=$(IFS=+; echo "${args[*]}")
@@ -63,7 +71,7 @@ xep_say "booting $v in QEMU: the workloads run there (the console log goes to ${
 echo
 "$T/qemu-run.sh" -k "/boot/vmlinuz-$v" -i "$out/initrd.cpio.gz" -m bench \
 	-o "$out" -T "${XEPOLL_TIMEOUT:-5400}" -A "xepoll_bench=$guest_args $kargs" \
-	-c "$cpus"
+	-c "$cpus" "${icount[@]}"
 echo
 
 if ! "$T/verdict.sh" "$out" >"$out/verdict.txt"; then

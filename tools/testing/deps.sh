@@ -13,9 +13,11 @@
 #   debug   building the debug kernel (debug-kernel.sh)
 #   check   everything make check, make lint and make run use, including
 #           the unmodified epoll programs preload_test.sh runs in the guest,
-#           and what checks the installation: pkg-config, man, Sphinx
+#           and what checks the installation: pkg-config, man, Sphinx;
+#           and perf, whose perf bench epoll bench_test.sh runs
 #   dkms    make dkms-install
-#   bench   make bench: make check's packages, the plotting library, perf
+#   bench   make bench: make check's packages (perf among them), the
+#           plotting library
 set -euo pipefail
 
 pkgs_build=(gcc make libc6-dev kmod linux-headers-amd64 liburing-dev)
@@ -26,12 +28,13 @@ pkgs_check=("${pkgs_build[@]}"
 	qemu-system-x86 busybox-static cpio gzip xz-utils
 	sparse
 	redis-server redis-tools memcached
-	pkgconf man-db groff-base python3-sphinx)
+	pkgconf man-db groff-base python3-sphinx
+	linux-perf)
 pkgs_debug=(linux-source-6.12 gcc make flex bison bc libelf-dev libssl-dev
 	ccache xz-utils)
 pkgs_check+=("${pkgs_debug[@]}")
 pkgs_dkms=("${pkgs_build[@]}" dkms)
-pkgs_bench=("${pkgs_check[@]}" python3 python3-matplotlib linux-perf)
+pkgs_bench=("${pkgs_check[@]}" python3 python3-matplotlib)
 
 want=()
 for group in "$@"; do

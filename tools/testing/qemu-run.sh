@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # qemu-run.sh -k VMLINUZ -i INITRD -m check|run|bench|shell -o OUTDIR
-#             [-T SECONDS] [-A KERNEL-ARGS] [-c CPUS]
+#             [-T SECONDS] [-A KERNEL-ARGS] [-c CPUS] [-I SHIFT]
 #
 # Boot a kernel with the test guest's initramfs. The console goes to
 # OUTDIR/console.log and the guest's result channel (its second serial
@@ -13,11 +13,17 @@
 # KVM is used only where a probe shows it really works (on some hosts
 # /dev/kvm exists but a guest hangs in it); otherwise QEMU emulates (TCG).
 # XEPOLL_ACCEL=kvm|tcg overrides the probe.
+#
+# -I SHIFT runs TCG with -icount shift=SHIFT,sleep=off: the guest's clock
+# then advances 2^SHIFT ns per instruction it executes (and jumps over its
+# idle time), not with the host's, so that what the guest times does not
+# depend on what else the host runs. The accelerator is then recorded as
+# tcg-icount<SHIFT>. Not with KVM.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel= initrd= mode= out= timeout=900 extra= cpus=2
-while getopts k:i:m:o:T:A:c: opt; do
+kernel= initrd= mode= out= timeout=900 extra= cpus=2 icount=
+while getopts k:i:m:o:T:A:c:I: opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	i) initrd=$OPTARG ;;
@@ -26,6 +32,7 @@ while getopts k:i:m:o:T:A:c: opt; do
 	T) timeout=$OPTARG ;;
 	A) extra=$OPTARG ;;
 	c) cpus=$OPTARG ;;
+	I) icount=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -65,6 +72,9 @@ kvm_works()
 }
 
 accel=${XEPOLL_ACCEL:-}
+[ -z "$icount" ] || [ "$accel" != kvm ] || xep_die "-I (icount) needs TCG, not KVM"
+[ -z "$icount" ] || [[ $icount =~ ^[0-9]+$ ]] || xep_die "-I takes a shift, a number (-icount shift=N)"
+[ -z "$icount" ] || accel=tcg
 if [ -z "$accel" ]; then
 	if kvm_works; then accel=kvm; else accel=tcg; fi
 fi
@@ -77,9 +87,10 @@ esac
 mkdir -p "$out"
 : >"$out/console.log"
 : >"$out/results.log"
-echo "$accel" >"$out/accel"
+echo "$accel${icount:+-icount$icount}" >"$out/accel"
 
 qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$cpus" -m 1G
+	${icount:+-icount "shift=$icount,sleep=off"}
 	-no-reboot -display none -monitor none
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 xepoll_mode=$mode $extra")
