@@ -450,6 +450,54 @@ TEST_F(once, full_ring_during_a_wait)
 	EXPECT_EQ(1, seen[3]);
 }
 
+/*
+ * A wait writes nothing past the events it returns: not for a cell that
+ * DEL emptied (its events 0), which a reap frees and skips, nor for the
+ * slot of the event it then did not find. On epoll, libxepoll's reap and
+ * wait, and the kernel's wait on a ring.
+ */
+TEST(nothing_written_past_the_events)
+{
+	struct epoll_event ev[4];
+	struct xepoll_ring *ring;
+	int how, epfd, efd[2], n, i;
+	unsigned char *p;
+
+	for (how = 0; how < 4; how++) {
+		epfd = how ? xepoll_create1(EPOLL_CLOEXEC) : epoll_create1(EPOLL_CLOEXEC);
+		ASSERT_LE(0, epfd);
+		ring = how ? xepoll_ring_setup(epfd, 4) : NULL;
+		ASSERT_TRUE(!how || ring);
+		for (i = 0; i < 2; i++) {
+			efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+			ASSERT_LE(0, efd[i]);
+			ev[0] = (struct epoll_event){ .events = EPOLLIN | EPOLLET, .data.u64 = i + 1 };
+			ASSERT_EQ(0, (how ? xepoll_ctl : epoll_ctl)(epfd, EPOLL_CTL_ADD, efd[i], ev));
+			poke(efd[i]);
+		}
+		/* The second one's cell, after the first's, emptied by DEL. */
+		ASSERT_EQ(0, (how ? xepoll_ctl : epoll_ctl)(epfd, EPOLL_CTL_DEL, efd[1], NULL));
+		memset(ev, 0xa5, sizeof(ev));
+		if (how == 0)
+			n = epoll_wait(epfd, ev, 4, 0);
+		else if (how == 1)
+			n = xepoll_ring_reap(ring, ev, 4);
+		else if (how == 2)
+			n = xepoll_ring_wait(ring, ev, 4, 0);
+		else
+			n = xepoll_wait(epfd, ev, 4, 0);
+		ASSERT_EQ(1, n) TH_LOG("way %d", how);
+		EXPECT_EQ(1, ev[0].data.u64) TH_LOG("way %d", how);
+		for (p = (unsigned char *)&ev[1]; p < (unsigned char *)&ev[4]; p++)
+			ASSERT_EQ(0xa5, *p) TH_LOG("way %d: byte %ld written past the event",
+						    how, (long)(p - (unsigned char *)ev));
+		xepoll_ring_free(ring);
+		for (i = 0; i < 2; i++)
+			close(efd[i]);
+		close(epfd);
+	}
+}
+
 /* The kernel's count of ready registrations in the kernel, from a mapping. */
 static uint32_t kready_at(void *map, const struct xepoll_ring_setup *s)
 {
