@@ -343,9 +343,30 @@ static int xep_put_event(void __user *uevent, size_t event_size,
 }
 
 /*
+ * Prove that the @size bytes at @uevent can be written, without changing
+ * them: the first byte, and the last if it is on another page, are each
+ * rewritten with their own value. The caller has checked the range with
+ * access_ok().
+ */
+static int xep_probe_event(void __user *uevent, size_t size)
+{
+	u8 __user *first = uevent, *last = first + size - 1;
+	u8 b;
+
+	if (__get_user(b, first) || __put_user(b, first))
+		return -EFAULT;
+	if (((unsigned long)first ^ (unsigned long)last) & PAGE_MASK &&
+	    (__get_user(b, last) || __put_user(b, last)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
  * Move up to @maxevents events from @ep's ring to @events, as any
  * consumer of the ring would. A cell is taken only once the place of its
- * event in @events has been written, so that a bad buffer loses nothing.
+ * event in @events is proved writable, so that a bad buffer loses
+ * nothing; the proof changes nothing there, since a wait writes nothing
+ * past the events it returns (as epoll's writes nothing there either).
  * *@first is set to the position of the first event reported, if any.
  *
  * Each look takes a cell, or finds one that another consumer took, and
@@ -398,7 +419,7 @@ static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
 		case XEP_RING_EVENT:
 			break;
 		}
-		/* Written just now: only a racing munmap() can fail this. */
+		/* Proved just now: only a racing munmap() can fail this. */
 		if (xep_put_event(uevent, event_size, (__force __poll_t)revents,
 				  data))
 			break;

@@ -11,13 +11,30 @@
  * set where it depends on readiness.
  *
  * The fuzzer is the only user of its instance, so the interest list is
- * modelled exactly. Bounded by XEPOLL_FUZZ_SECONDS (default 10) and
+ * modelled exactly; and of XEPOLL_IOC_RING_SETUP's result on it (a ring
+ * or none).
+ *
+ * Ring mode: a second instance, with a ring of a random size that the
+ * fuzzer maps (mmap() itself fuzzed: lengths, offsets, flags), carries
+ * random registrations (edge-triggered, one-shot, level-triggered) of
+ * eventfds that are written, read, modified, deleted and closed while
+ * they have events in the ring, and is reaped by the cell protocol, by
+ * waits, and by consumers that break the protocol; and random writes
+ * land in the mapping between calls. While the mapping holds only what
+ * the protocol wrote, every event reaped, from the ring or by a wait, must
+ * be a registered one's, with its current data, never one deleted or
+ * closed, and no wait may report one registration twice; after garbage,
+ * only the bounds hold (the count, nothing written past it, the call
+ * returns), until the instance is made again.
+ *
+ * Bounded by XEPOLL_FUZZ_SECONDS (default 10) and
  * XEPOLL_FUZZ_ITERATIONS (default 200000); seeded by XEPOLL_FUZZ_SEED,
  * else the clock, and the seed is printed.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -45,6 +62,38 @@
 /* Descriptors CTL is pointed at. */
 enum tgt { T_EFD, T_PIPE_R, T_PIPE_W, T_NEST, T_SELF, T_DEV, T_NULL, T_CLOSED, T_NEG, T_NR };
 
+#define RING_FDS	8
+#define RING_DEAD	64
+
+/**
+ * struct rfuzz - the ring instance of ring mode
+ * @ep:		the instance
+ * @s:		its ring's geometry
+ * @map:	the fuzzer's mapping of it, or NULL
+ * @maplen:	its length
+ * @clean:	nothing but the protocol has written to the ring since @ep
+ *		was made: the exact oracle holds
+ * @efd:	eventfds registered (or not) in @ep
+ * @reg:	whether each is
+ * @events:	its mask
+ * @data:	its data
+ * @dead:	data of registrations deleted or closed: never to be seen
+ * @ndead:	how many (a ring buffer of them)
+ */
+struct rfuzz {
+	int ep;
+	struct xepoll_ring_setup s;
+	unsigned char *map;
+	size_t maplen;
+	bool clean;
+	int efd[RING_FDS];
+	bool reg[RING_FDS];
+	uint32_t events[RING_FDS];
+	uint64_t data[RING_FDS];
+	uint64_t dead[RING_DEAD];
+	unsigned int ndead;
+};
+
 struct fuzz {
 	uint64_t rnd;
 	long page;
@@ -56,6 +105,10 @@ struct fuzz {
 	bool registered[T_NR], excl[T_NR];
 	uint64_t data[T_NR];
 	unsigned long calls, by_errno[256];
+	/* XEPOLL_IOC_RING_SETUP on @ep: the entries of its ring, or 0. */
+	unsigned int ring_entries;
+	struct rfuzz r;
+	unsigned long ring_ops, ring_reaped, ring_waited, ring_garbage;
 	struct __test_metadata *md;
 };
 
@@ -442,9 +495,9 @@ static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail
 	for (i = 0; i < n; i++) {
 		char *e = out + (size_t)i * w.event_size;
 		uint32_t events, pad = 0;
-		uint64_t data;
+		uint64_t data, other;
 		bool known = false;
-		int t;
+		int t, j;
 
 		memcpy(&events, e, 4);
 		if (w.event_size == 16) {
@@ -459,6 +512,13 @@ static void fuzz_wait(struct fuzz *f, unsigned long cmd, size_t usize, bool tail
 		      (unsigned long long)data);
 		CHECK(f, events && !(events & PRIVATE_BITS) && !pad,
 		      "event %d: events %#x pad %#x", i, events, pad);
+		/* One wait reports a registration once. */
+		for (j = 0; j < i; j++) {
+			memcpy(&other, out + (size_t)j * w.event_size +
+			       (w.event_size == 16 ? 8 : 4), 8);
+			CHECK(f, other != data, "events %d and %d: data %#llx twice",
+			      j, i, (unsigned long long)data);
+		}
 	}
 	/* Nothing written past the events returned. */
 	for (i = n * w.event_size; i < (int)(w.maxevents * w.event_size) && i < 4096; i++)
@@ -650,6 +710,473 @@ static void fuzz_submit(struct fuzz *f, unsigned long cmd, size_t usize, bool ta
 		      i < (unsigned int)ret ? wres[i] : -ECANCELED);
 }
 
+/* The geometry a ring of @entries asked for must have. */
+static void ring_geometry_check(struct fuzz *f, const struct xepoll_ring_setup *s,
+				unsigned int entries)
+{
+	unsigned int want = 2;
+
+	while (want < entries)
+		want <<= 1;
+	CHECK(f, s->entries == want && s->mask == want - 1 && !s->flags,
+	      "ring of %u: entries %u mask %#x flags %#x", entries, s->entries,
+	      s->mask, s->flags);
+	CHECK(f, s->size % f->page == 0 &&
+	      s->cells_off + (size_t)want * sizeof(struct xepoll_ring_cell) <= s->size &&
+	      s->size - s->cells_off - (size_t)want * sizeof(struct xepoll_ring_cell) < (size_t)f->page,
+	      "ring of %u: size %u cells at %u", want, s->size, s->cells_off);
+	CHECK(f, s->head_off + 4 <= s->cells_off && s->kready_off + 4 <= s->cells_off &&
+	      s->flags_off + 4 <= s->cells_off && s->head_off != s->kready_off &&
+	      s->head_off != s->flags_off && s->kready_off != s->flags_off &&
+	      !(s->head_off % 4) && !(s->kready_off % 4) && !(s->flags_off % 4) &&
+	      !(s->cells_off % 8),
+	      "ring offsets: head %u kready %u flags %u cells %u", s->head_off,
+	      s->kready_off, s->flags_off, s->cells_off);
+}
+
+/* Random entries for a ring: mostly small, sometimes any size, or bad. */
+static uint32_t ring_entries_rand(struct fuzz *f)
+{
+	switch (xep_rand_below(&f->rnd, 8)) {
+	case 0:
+		return XEPOLL_RING_MAX_ENTRIES + 1 + xep_rand_below(&f->rnd, 1000);
+	case 1:
+		return (uint32_t)xep_rand(&f->rnd);
+	case 2:
+		return 1 + xep_rand_below(&f->rnd, XEPOLL_RING_MAX_ENTRIES);
+	default:
+		return 1 + xep_rand_below(&f->rnd, 64);
+	}
+}
+
+/*
+ * XEPOLL_IOC_RING_SETUP on the fuzzed instance: a question (entries 0),
+ * a setup, bad flags or entries; the struct's output fields are ignored
+ * on the way in. A setup that succeeds stays even when writing the
+ * geometry back faults (a read-only argument).
+ */
+static void fuzz_ring_setup(struct fuzz *f, unsigned long cmd, size_t usize, bool tail_nonzero)
+{
+	struct xepoll_ring_setup s = { 0 }, *out;
+	uint64_t arg;
+	long ret, want;
+	bool ro;
+
+	s.entries = xep_rand_below(&f->rnd, 4) ? ring_entries_rand(f) : 0;
+	if (!xep_rand_below(&f->rnd, 12))
+		s.flags = 1U << xep_rand_below(&f->rnd, 32);
+	if (!xep_rand_below(&f->rnd, 4)) {
+		s.size = (uint32_t)xep_rand(&f->rnd);
+		s.mask = (uint32_t)xep_rand(&f->rnd);
+		s.cells_off = (uint32_t)xep_rand(&f->rnd);
+	}
+
+	if (s.flags || s.entries > XEPOLL_RING_MAX_ENTRIES)
+		want = -EINVAL;
+	else if (!s.entries)
+		want = f->ring_entries ? 0 : -ENODEV;
+	else
+		want = f->ring_entries ? -EBUSY : 0;
+	if (tail_nonzero)
+		want = -E2BIG;
+	arg = place_arg(f, &s, sizeof(s), usize, tail_nonzero, &want);
+	ro = arg >= (uintptr_t)f->ro && arg < (uintptr_t)f->ro + f->page;
+	ret = xioctl(f->ep, cmd, arg);
+	count(f, ret);
+	if (want == 0 && s.entries && ret == -ENOMEM && geteuid()) {
+		/* RLIMIT_MEMLOCK: only a setup may meet it, and not as root. */
+		return;
+	}
+	/* A setup that worked, and a question, then write the geometry back. */
+	if (want == 0 && s.entries && (ret == 0 || (ro && ret == -EFAULT))) {
+		unsigned int e = 2;
+
+		while (e < s.entries)
+			e <<= 1;
+		f->ring_entries = e;
+	}
+	if (want == 0 && ro)
+		want = -EFAULT;
+	CHECK(f, ret == want, "RING_SETUP entries %u flags %#x size %zu arg %#llx: %s, expected %s",
+	      s.entries, s.flags, usize, (unsigned long long)arg, errname(ret), errname(want));
+	if (ret)
+		return;
+	out = (struct xepoll_ring_setup *)(uintptr_t)arg;
+	ring_geometry_check(f, out, f->ring_entries);
+	CHECK(f, out->entries == f->ring_entries, "RING_SETUP: %u entries, the ring has %u",
+	      out->entries, f->ring_entries);
+}
+
+/*
+ * Ring mode's descriptors stay far above the others, so that none takes
+ * the number of T_CLOSED, which must stay closed.
+ */
+static int fd_high(int fd)
+{
+	int high;
+
+	if (fd < 0)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, 512);
+	close(fd);
+	return high;
+}
+
+/*
+ * Ring mode's mappings go to places of their own, at most 2 MiB each
+ * (the largest ring is 1 MiB and a page): mmap(NULL) would fill the hole
+ * at f->unmapped, which must stay unmapped.
+ */
+#define RING_MAP_BASE	0x300000000000ULL
+#define RING_MAP_SLOT	(2ULL << 20)
+
+static void *ring_mmap(unsigned int slot, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *at = (void *)(uintptr_t)(RING_MAP_BASE + slot * RING_MAP_SLOT);
+
+	return mmap(at, len, prot, flags | MAP_FIXED_NOREPLACE, fd, off);
+}
+
+/* Ring mode (see the top): the ring instance's words, by the protocol. */
+static uint32_t *ring_u32(struct rfuzz *r, uint32_t off)
+{
+	return (uint32_t *)(r->map + off);
+}
+
+static struct xepoll_ring_cell *ring_cell(struct rfuzz *r, uint32_t pos)
+{
+	return (struct xepoll_ring_cell *)(r->map + r->s.cells_off) + (pos & r->s.mask);
+}
+
+/* Whether @data, reaped from the ring instance, may be reported now. */
+static void ring_data_check(struct fuzz *f, uint64_t data, uint32_t events, const char *how)
+{
+	struct rfuzz *r = &f->r;
+	bool known = false;
+	unsigned int i;
+
+	if (!r->clean)
+		return;
+	for (i = 0; i < RING_FDS; i++)
+		if (r->reg[i] && r->data[i] == data) {
+			known = true;
+			CHECK(f, events && !(events & PRIVATE_BITS) &&
+			      !(events & ~(r->events[i] | EPOLLERR | EPOLLHUP)),
+			      "%s: events %#x of a registration with mask %#x", how,
+			      events, r->events[i]);
+		}
+	CHECK(f, known, "%s: data %#llx is no registration's", how,
+	      (unsigned long long)data);
+	for (i = 0; i < RING_DEAD && i < r->ndead; i++)
+		CHECK(f, r->dead[i] != data, "%s: data %#llx of a deleted or closed registration",
+		      how, (unsigned long long)data);
+}
+
+static void ring_unmap(struct rfuzz *r)
+{
+	if (r->map)
+		munmap(r->map, r->maplen);
+	r->map = NULL;
+}
+
+/*
+ * A new ring instance, with a ring of random size, mapped; the old one
+ * closes with its registrations, some with events in its ring.
+ */
+static void ring_remake(struct fuzz *f)
+{
+	struct rfuzz *r = &f->r;
+	uint32_t entries;
+	unsigned int i;
+	long ret;
+
+	ring_unmap(r);
+	if (r->ep >= 0)
+		close(r->ep);
+	for (i = 0; i < RING_FDS; i++)
+		r->reg[i] = false;
+	r->ep = fd_high(xepoll_create1(EPOLL_CLOEXEC));
+	CHECK(f, r->ep >= 0, "ring instance: %m");
+	do
+		entries = ring_entries_rand(f);
+	while (entries > XEPOLL_RING_MAX_ENTRIES);
+	/* Mostly small: a full ring is what is worth fuzzing. */
+	if (xep_rand_below(&f->rnd, 4))
+		entries = 1 + xep_rand_below(&f->rnd, 8);
+	r->s = (struct xepoll_ring_setup){ .entries = entries };
+	ret = xioctl(r->ep, XEPOLL_IOC_RING_SETUP, (uintptr_t)&r->s);
+	count(f, ret);
+	if (ret == -ENOMEM && geteuid()) {
+		/* RLIMIT_MEMLOCK, as an unprivileged user: the smallest ring. */
+		entries = 2;
+		r->s = (struct xepoll_ring_setup){ .entries = entries };
+		ret = xioctl(r->ep, XEPOLL_IOC_RING_SETUP, (uintptr_t)&r->s);
+		count(f, ret);
+	}
+	CHECK(f, ret == 0, "ring setup of %u: %s", entries, errname(ret));
+	ring_geometry_check(f, &r->s, entries);
+	r->maplen = r->s.size;
+	r->map = ring_mmap(0, r->maplen, PROT_READ | PROT_WRITE, MAP_SHARED, r->ep, 0);
+	CHECK(f, r->map != MAP_FAILED, "mmap of the ring: %m");
+	CHECK(f, !*ring_u32(r, r->s.head_off) && !*ring_u32(r, r->s.kready_off) &&
+	      !*ring_u32(r, r->s.flags_off), "a new ring's words are not zero");
+	r->clean = true;
+}
+
+/* mmap() of the ring instance with random arguments, and its oracle. */
+static void ring_mmap_fuzz(struct fuzz *f)
+{
+	struct rfuzz *r = &f->r;
+	size_t len = r->s.size;
+	off_t off = 0;
+	int flags = MAP_SHARED, prot = PROT_READ | PROT_WRITE, fd = r->ep;
+	void *p;
+	long want = 0;
+
+	switch (xep_rand_below(&f->rnd, 6)) {
+	case 0:
+		len = r->s.size + f->page * (1 + xep_rand_below(&f->rnd, 4));
+		want = -EINVAL;
+		break;
+	case 1:
+		off = f->page * (1 + xep_rand_below(&f->rnd, 4));
+		len = f->page;
+		want = -EINVAL;
+		break;
+	case 2:
+		flags = MAP_PRIVATE;
+		want = -EINVAL;
+		break;
+	case 3:
+		len = f->page * (1 + xep_rand_below(&f->rnd, r->s.size / f->page));
+		prot = xep_rand_below(&f->rnd, 2) ? PROT_READ : PROT_WRITE;
+		break;
+	case 4:
+		/* An instance with no ring, or a file with no mmap at all. */
+		fd = xep_rand_below(&f->rnd, 2) ? f->fds[T_NEST] : f->fds[T_EFD];
+		want = -ENODEV;
+		len = f->page;
+		break;
+	}
+	p = ring_mmap(1, len, prot, flags, fd, off);
+	count(f, p == MAP_FAILED ? -errno : 0);
+	CHECK(f, want ? p == MAP_FAILED && -errno == want : p != MAP_FAILED,
+	      "mmap of fd %d len %zu off %lld flags %#x: %s, expected %s", fd, len,
+	      (long long)off, flags, p == MAP_FAILED ? errname(-errno) : "ok",
+	      errname(want));
+	if (p == MAP_FAILED)
+		return;
+	/* The same pages as the fuzzer's own mapping. */
+	if (prot & PROT_READ)
+		CHECK(f, !memcmp(p, r->map, len < r->maplen ? len : r->maplen),
+		      "a second mapping shows other words");
+	munmap(p, len);
+}
+
+/* Take up to @max events by the cell protocol, and check each. */
+static void ring_reap(struct fuzz *f, int max)
+{
+	struct rfuzz *r = &f->r;
+	uint32_t *head = ring_u32(r, r->s.head_off);
+	unsigned int looks = 2 * r->s.entries;
+	int n = 0;
+
+	while (n < max && looks--) {
+		uint32_t h = __atomic_load_n(head, __ATOMIC_RELAXED);
+		struct xepoll_ring_cell *c = ring_cell(r, h);
+		uint32_t seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE), got;
+		uint64_t data;
+
+		if (seq != h + 1) {
+			if ((int32_t)(seq - (h + 1)) < 0)
+				break;
+			continue;
+		}
+		if (!__atomic_compare_exchange_n(head, &h, h + 1, 0, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED))
+			continue;
+		got = __atomic_exchange_n(&c->events, 0, __ATOMIC_ACQ_REL);
+		data = c->data;
+		__atomic_store_n(&c->seq, h + r->s.entries, __ATOMIC_RELEASE);
+		if (!got)
+			continue;
+		ring_data_check(f, data, got, "ring reap");
+		n++;
+		f->ring_reaped++;
+	}
+	/* A clean ring that the protocol emptied is empty for the kernel too. */
+	if (r->clean && n < max) {
+		struct pollfd pfd = { .fd = r->ep, .events = POLLIN };
+
+		CHECK(f, poll(&pfd, 1, 0) >= 0, "poll of the ring instance: %m");
+	}
+}
+
+/* A wait on the ring instance: the kernel reaps the ring too. */
+static void ring_wait(struct fuzz *f)
+{
+	struct rfuzz *r = &f->r;
+	struct epoll_event ev[2 * RING_FDS + 1];
+	int max = 1 + xep_rand_below(&f->rnd, 2 * RING_FDS + 1);
+	int n, i, j;
+
+	memset(ev, 0xa5, sizeof(ev));
+	n = xepoll_wait(r->ep, ev, max, 0);
+	count(f, n < 0 ? -errno : n);
+	CHECK(f, n >= 0 && n <= max, "wait on the ring instance for %d: %d (%m)", max, n);
+	f->ring_waited += n > 0 ? n : 0;
+	for (i = 0; i < n; i++) {
+		ring_data_check(f, ev[i].data.u64, ev[i].events, "ring wait");
+		for (j = 0; j < i && r->clean; j++)
+			CHECK(f, ev[j].data.u64 != ev[i].data.u64,
+			      "ring wait: events %d and %d: data %#llx twice", j, i,
+			      (unsigned long long)ev[i].data.u64);
+	}
+	for (i = n; i < max; i++)
+		CHECK(f, ev[i].events == 0xa5a5a5a5U, "ring wait: slot %d written after %d", i, n);
+}
+
+/* Random words in the mapping: the kernel must go on, its oracle weakens. */
+static void ring_garbage(struct fuzz *f)
+{
+	struct rfuzz *r = &f->r;
+	unsigned int i, n = 1 + xep_rand_below(&f->rnd, 16);
+	uint32_t off, v;
+
+	for (i = 0; i < n; i++) {
+		off = xep_rand_below(&f->rnd, r->maplen / 4) * 4;
+		switch (xep_rand_below(&f->rnd, 4)) {
+		case 0:
+			v = (uint32_t)xep_rand(&f->rnd);
+			break;
+		case 1:
+			/* Near the head: the values the protocol compares. */
+			v = *ring_u32(r, r->s.head_off) + xep_rand_below(&f->rnd, 2 * r->s.entries + 2) - 1;
+			break;
+		case 2:
+			off = r->s.head_off;
+			v = *ring_u32(r, off) + xep_rand_below(&f->rnd, 3) - 1;
+			break;
+		default:
+			v = xep_rand_below(&f->rnd, 4);
+		}
+		*ring_u32(r, off) = v;
+	}
+	r->clean = false;
+	f->ring_garbage++;
+}
+
+/*
+ * A consumer that breaks the protocol: it claims a cell and never frees
+ * it, frees a cell it did not claim, or moves the head past filled cells.
+ */
+static void ring_bad_consumer(struct fuzz *f)
+{
+	struct rfuzz *r = &f->r;
+	uint32_t *head = ring_u32(r, r->s.head_off), h = *head;
+
+	switch (xep_rand_below(&f->rnd, 3)) {
+	case 0:
+		__atomic_store_n(head, h + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&ring_cell(r, h)->events, 0, __ATOMIC_RELAXED);
+		break;
+	case 1:
+		__atomic_store_n(&ring_cell(r, h + 1)->seq, h + 1 + r->s.entries, __ATOMIC_RELEASE);
+		break;
+	default:
+		__atomic_store_n(head, h + xep_rand_below(&f->rnd, r->s.entries + 1), __ATOMIC_RELEASE);
+	}
+	r->clean = false;
+	f->ring_garbage++;
+}
+
+/* A registration's data goes where it can never be reported again. */
+static void ring_bury(struct rfuzz *r, unsigned int i)
+{
+	r->dead[r->ndead++ % RING_DEAD] = r->data[i];
+	r->reg[i] = false;
+}
+
+/* One operation of ring mode. */
+static void fuzz_ring(struct fuzz *f)
+{
+	static const uint32_t modes[] = { EPOLLET, EPOLLONESHOT, 0, EPOLLET | EPOLLONESHOT };
+	struct rfuzz *r = &f->r;
+	unsigned int i = xep_rand_below(&f->rnd, RING_FDS);
+	struct epoll_event ev;
+	unsigned int op;
+	uint64_t v = 1;
+	long ret;
+
+	f->ring_ops++;
+	/* Remade now and then; soon after garbage, so that most runs are exact. */
+	if (r->ep < 0 || !xep_rand_below(&f->rnd, r->clean ? 300 : 20)) {
+		ring_remake(f);
+		return;
+	}
+	op = xep_rand_below(&f->rnd, 64);
+	if (op < 8) {
+		/* ADD, or MOD of one with events perhaps in the ring. */
+		ev.events = (xep_rand_below(&f->rnd, 4) ? EPOLLIN : 0) |
+			    (xep_rand_below(&f->rnd, 3) ? 0 : EPOLLOUT) |
+			    modes[xep_rand_below(&f->rnd, 4)];
+		ev.data.u64 = xep_rand(&f->rnd);
+		ret = xepoll_ctl(r->ep, r->reg[i] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, r->efd[i], &ev);
+		count(f, ret ? -errno : 0);
+		CHECK(f, ret == 0, "ring %s of fd %u: %m", r->reg[i] ? "MOD" : "ADD", i);
+		if (r->reg[i])
+			ring_bury(r, i);
+		r->reg[i] = true;
+		r->events[i] = ev.events;
+		r->data[i] = ev.data.u64;
+	} else if (op < 10) {
+		ret = xepoll_ctl(r->ep, EPOLL_CTL_DEL, r->efd[i], NULL);
+		count(f, ret ? -errno : 0);
+		CHECK(f, r->reg[i] ? ret == 0 : ret == -1 && errno == ENOENT,
+		      "ring DEL of fd %u (registered %d): %m", i, r->reg[i]);
+		if (r->reg[i])
+			ring_bury(r, i);
+	} else if (op < 12) {
+		/* The last close of a registered file, maybe published. */
+		if (r->reg[i])
+			ring_bury(r, i);
+		close(r->efd[i]);
+		r->efd[i] = fd_high(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+		CHECK(f, r->efd[i] >= 0, "eventfd: %m");
+	} else if (op < 26) {
+		CHECK(f, write(r->efd[i], &v, sizeof(v)) == sizeof(v), "write: %m");
+	} else if (op < 30) {
+		if (read(r->efd[i], &v, sizeof(v)) < 0)
+			CHECK(f, errno == EAGAIN, "read: %m");
+	} else if (op < 42) {
+		ring_reap(f, 1 + xep_rand_below(&f->rnd, 2 * RING_FDS));
+	} else if (op < 54) {
+		ring_wait(f);
+	} else if (op < 57) {
+		ring_mmap_fuzz(f);
+	} else if (op < 58) {
+		ring_garbage(f);
+	} else if (op < 59) {
+		ring_bad_consumer(f);
+	} else {
+		/* The fuzzer's mapping goes and comes back, maybe shorter. */
+		ring_unmap(r);
+		r->maplen = f->page * (1 + xep_rand_below(&f->rnd, r->s.size / f->page));
+		r->map = ring_mmap(0, r->maplen, PROT_READ | PROT_WRITE, MAP_SHARED, r->ep, 0);
+		CHECK(f, r->map != MAP_FAILED, "mmap of %zu: %m", r->maplen);
+		/* The head and the kernel's words are in its first page. */
+		CHECK(f, !r->clean || !(*ring_u32(r, r->s.flags_off) & XEPOLL_RING_DEAD),
+		      "a live instance's ring says it is dead");
+		if (r->maplen < r->s.size) {
+			ring_unmap(r);
+			r->maplen = r->s.size;
+			r->map = ring_mmap(0, r->maplen, PROT_READ | PROT_WRITE, MAP_SHARED,
+					   r->ep, 0);
+			CHECK(f, r->map != MAP_FAILED, "mmap of %zu: %m", r->maplen);
+		}
+	}
+}
+
 static bool other_magic_ok(unsigned int magic)
 {
 	/* Magics of the ioctls the VFS answers for every file (do_vfs_ioctl). */
@@ -659,10 +1186,12 @@ static bool other_magic_ok(unsigned int magic)
 
 static void fuzz_one(struct fuzz *f)
 {
-	static const unsigned int nrs[] = { 1, 2, 0x10, 0x11, 0x12 };
+	static const unsigned int nrs[] = { 1, 2, 0x10, 0x11, 0x12, 0x16 };
 	/* Each struct's size now, and its first version's (smaller: EINVAL). */
-	static const size_t ksize[] = { [1] = 8, [0x10] = 24, [0x11] = 64, [0x12] = 40 };
-	static const size_t kmin[] = { [1] = 8, [0x10] = 24, [0x11] = 48, [0x12] = 40 };
+	static const size_t ksize[] = { [1] = 8, [0x10] = 24, [0x11] = 64, [0x12] = 40,
+					[0x16] = 32 };
+	static const size_t kmin[] = { [1] = 8, [0x10] = 24, [0x11] = 48, [0x12] = 40,
+				       [0x16] = 32 };
 	unsigned int nr, dir, magic;
 	size_t usize;
 	unsigned long cmd;
@@ -684,8 +1213,14 @@ static void fuzz_one(struct fuzz *f)
 		return;
 	}
 
-	nr = xep_rand_below(&f->rnd, 4) ? nrs[xep_rand_below(&f->rnd, 5)] : xep_rand_below(&f->rnd, 256);
-	dir = xep_rand_below(&f->rnd, 4) ? (nr == 2 ? _IOC_NONE : nr == 0x12 ?
+	/* Ring mode, one time in eight. */
+	if (!xep_rand_below(&f->rnd, 8)) {
+		fuzz_ring(f);
+		return;
+	}
+
+	nr = xep_rand_below(&f->rnd, 4) ? nrs[xep_rand_below(&f->rnd, 6)] : xep_rand_below(&f->rnd, 256);
+	dir = xep_rand_below(&f->rnd, 4) ? (nr == 2 ? _IOC_NONE : nr == 0x12 || nr == 0x16 ?
 					    _IOC_READ | _IOC_WRITE : _IOC_WRITE) :
 		xep_rand_below(&f->rnd, 4);
 	usize = nr < sizeof(ksize) / sizeof(ksize[0]) ? ksize[nr] : 0;
@@ -750,8 +1285,9 @@ static void fuzz_one(struct fuzz *f)
 			      ret == -EPERM || ret == -EOPNOTSUPP, "cmd %#lx: %s", cmd, errname(ret));
 		return;
 	}
-	if (!((nr == 1 && on_dev) || ((nr == 0x10 || nr == 0x11 || nr == 0x12) && !on_dev)) ||
-	    dir != (nr == 0x12 ? _IOC_READ | _IOC_WRITE : _IOC_WRITE)) {
+	if (!((nr == 1 && on_dev) ||
+	      ((nr == 0x10 || nr == 0x11 || nr == 0x12 || nr == 0x16) && !on_dev)) ||
+	    dir != (nr == 0x12 || nr == 0x16 ? _IOC_READ | _IOC_WRITE : _IOC_WRITE)) {
 		/* Unknown number, wrong file or wrong direction. */
 		uint64_t a = xep_rand_below(&f->rnd, 2) ? xep_rand(&f->rnd) : 0;
 
@@ -776,8 +1312,10 @@ static void fuzz_one(struct fuzz *f)
 		fuzz_ctl(f, cmd, usize, tail_nonzero);
 	else if (nr == 0x11)
 		fuzz_wait(f, cmd, usize, tail_nonzero);
-	else
+	else if (nr == 0x12)
 		fuzz_submit(f, cmd, usize, tail_nonzero);
+	else
+		fuzz_ring_setup(f, cmd, usize, tail_nonzero);
 }
 
 FIXTURE(fuzz) {};
@@ -839,16 +1377,25 @@ TEST_F_TIMEOUT(fuzz, ioctl, 300)
 	/* Something is ready in the nested instance, so it is readable. */
 	ASSERT_EQ(0, xepoll_ctl(f->fds[T_NEST], EPOLL_CTL_ADD, f->fds[T_EFD],
 				&(struct epoll_event){ .events = EPOLLIN }));
+	f->r.ep = -1;
+	for (t = 0; t < RING_FDS; t++) {
+		f->r.efd[t] = fd_high(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+		ASSERT_LE(0, f->r.efd[t]);
+	}
 
 	end = xep_now() + secs;
 	while (f->calls < iters && !(f->calls % 64 == 0 && xep_now() > end))
 		fuzz_one(f);
 
-	TH_LOG("%lu calls; ok %lu, ENOTTY %lu, EINVAL %lu, EFAULT %lu, E2BIG %lu, EBADF %lu, EPERM %lu, ENOENT %lu, EEXIST %lu, EINTR %lu",
+	TH_LOG("%lu calls; ok %lu, ENOTTY %lu, EINVAL %lu, EFAULT %lu, E2BIG %lu, EBADF %lu, EPERM %lu, ENOENT %lu, EEXIST %lu, EINTR %lu, EBUSY %lu, ENODEV %lu",
 	       f->calls, f->by_errno[0], f->by_errno[ENOTTY], f->by_errno[EINVAL],
 	       f->by_errno[EFAULT], f->by_errno[E2BIG], f->by_errno[EBADF],
 	       f->by_errno[EPERM], f->by_errno[ENOENT], f->by_errno[EEXIST],
-	       f->by_errno[EINTR]);
+	       f->by_errno[EINTR], f->by_errno[EBUSY], f->by_errno[ENODEV]);
+	TH_LOG("ring mode: %lu operations, %lu events reaped by the protocol, %lu by waits, %lu garbage writes",
+	       f->ring_ops, f->ring_reaped, f->ring_waited, f->ring_garbage);
+	/* Ring mode reached its oracle's exact part. */
+	ASSERT_LT(0, f->ring_reaped);
 	/* Every outcome the oracle knows was reached at least once. */
 	ASSERT_LT(0, f->by_errno[0]);
 	ASSERT_LT(0, f->by_errno[ENOTTY]);
@@ -871,6 +1418,12 @@ TEST_F_TIMEOUT(fuzz, ioctl, 300)
 	}
 	ASSERT_EQ(0, xepoll_wait(f->ep, (struct epoll_event[1]){}, 1, 0));
 
+	/* Ring mode's instance goes, its registrations and ring with it. */
+	ring_unmap(&f->r);
+	if (f->r.ep >= 0)
+		close(f->r.ep);
+	for (t = 0; t < RING_FDS; t++)
+		close(f->r.efd[t]);
 	close(f->fds[T_NEST]);
 	close(p[0]);
 	close(p[1]);

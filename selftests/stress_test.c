@@ -36,6 +36,12 @@
  * - after everything is closed, the user's instances and watches in
  *   /sys/kernel/xepoll/users are back to what they were.
  *
+ * Two of the shared instances have rings (one small, often full), which
+ * the workers also reap in user space with libxepoll, the forked workers
+ * through their copy of the mapping; and every kernel wait must report a
+ * registration once at most. A second test, ring_accounting, counts every
+ * write and every event on a ring instance (see there).
+ *
  * Bounded by XEPOLL_STRESS_SECONDS (default 20) and, per worker, by
  * XEPOLL_STRESS_ITERATIONS (default 200000); seeded by XEPOLL_STRESS_SEED,
  * else the clock, and the seed is printed.
@@ -79,6 +85,8 @@ struct shared {
 	atomic_int stop;
 	atomic_ulong failures;
 	atomic_ulong ops, events, eintr, forks, last_forks, last_refs;
+	/* ring mode: events reaped through libxepoll, calls with one twice */
+	atomic_ulong ring_events, ring_twice;
 	atomic_int workers_done;
 	/* churn instances watch stable files: more wake-up paths (EINVAL) */
 	atomic_bool churn_watches;
@@ -110,6 +118,8 @@ static pthread_rwlock_t fork_lock;
  */
 static pthread_rwlock_t dup_lock;
 static int inst[NINST];
+/* The rings of the shared instances that have one (ring mode), or NULL. */
+static struct xepoll_ring *rings[NINST];
 static struct stable stable[NINST + 8];
 static int nstable;
 static atomic_int churn[NCHURN];
@@ -212,6 +222,34 @@ static void check_events(const char *buf, int n, int maxevents, size_t size,
 	}
 }
 
+/* Whether no two of the @n events of @size bytes at @buf have one data. */
+static bool events_once(const char *buf, int n, size_t size)
+{
+	size_t off = size == 16 ? 8 : 4;
+	uint64_t a, b;
+	int i, j;
+
+	for (i = 1; i < n; i++) {
+		memcpy(&a, buf + i * size + off, 8);
+		for (j = 0; j < i; j++) {
+			memcpy(&b, buf + j * size + off, 8);
+			if (a == b)
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * Every registration has data of its own (new_data()), and one wait
+ * reports a registration once at most, as epoll's does, ring or none.
+ */
+static void check_once(const char *buf, int n, size_t size)
+{
+	if (!events_once(buf, n, size))
+		FAIL("a wait of %d events reported one data twice", n);
+}
+
 /* A wait on a shared instance, through libxepoll or the raw ioctl. */
 static void op_wait(struct worker *w)
 {
@@ -261,6 +299,45 @@ static void op_wait(struct worker *w)
 	}
 	atomic_fetch_add(&sh->events, n);
 	check_events(buf, n, max, size, true);
+	check_once(buf, n, size);
+}
+
+/*
+ * A reap of a shared instance's ring in user space (libxepoll), or its
+ * wait, which reaps the ring and then the kernel: the same data and
+ * canary rules as a wait's. A registration may be reported twice here
+ * (a new edge after libxepoll took its cell): counted, not failed.
+ */
+static void op_ring(struct worker *w)
+{
+	static const int tmo[] = { 0, 0, 1, 3 };
+	char buf[MAXEV * sizeof(struct epoll_event)];
+	int i = xep_rand_below(&w->rnd, 2);
+	int max = 1 + xep_rand_below(&w->rnd, MAXEV);
+	int timeout = tmo[xep_rand_below(&w->rnd, 4)];
+	int n;
+
+	memset(buf, 0xa5, sizeof(buf));
+	if (xep_rand_below(&w->rnd, 2))
+		n = xepoll_ring_reap(rings[i], (struct epoll_event *)buf, max);
+	else
+		n = xepoll_ring_wait(rings[i], (struct epoll_event *)buf, max, timeout);
+	if (n < 0) {
+		if (errno == EINTR && timeout)
+			atomic_fetch_add(&sh->eintr, 1);
+		else
+			FAIL("ring reap or wait (max %d, timeout %d): %m", max, timeout);
+		return;
+	}
+	if (n > max) {
+		FAIL("ring reap returned %d > maxevents %d", n, max);
+		return;
+	}
+	atomic_fetch_add(&sh->events, n);
+	atomic_fetch_add(&sh->ring_events, n);
+	check_events(buf, n, max, sizeof(struct epoll_event), true);
+	if (!events_once(buf, n, sizeof(struct epoll_event)))
+		atomic_fetch_add(&sh->ring_twice, 1);
 }
 
 /* ctl on a descriptor nobody closes: the errno sets are exact. */
@@ -861,8 +938,10 @@ static void run_ops(struct worker *w, int nops)
 			op_ctl_stable(w);
 		else if (r < 400)
 			op_ctl_churn(w);
-		else if (r < 580)
+		else if (r < 520)
 			op_wait(w);
+		else if (r < 580)
+			op_ring(w);
 		else if (r < 600)
 			op_wait_churn(w);
 		else if (r < 780)
@@ -977,6 +1056,15 @@ TEST_F_TIMEOUT(stress, shared_instances, 420)
 		ASSERT_LE(0, inst[i]);
 		add_stable(inst[i], K_INST, i);
 	}
+	/*
+	 * Ring mode: two of them have rings, one small (often full), which
+	 * the workers reap in user space besides waiting on them; the forked
+	 * workers share the mappings.
+	 */
+	rings[0] = xepoll_ring_setup(inst[0], 4);
+	ASSERT_NE(NULL, rings[0]) TH_LOG("ring: %s", strerror(errno));
+	rings[1] = xepoll_ring_setup(inst[1], 64);
+	ASSERT_NE(NULL, rings[1]) TH_LOG("ring: %s", strerror(errno));
 	for (i = 0; i < 2; i++) {
 		fds[0] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ASSERT_LE(0, fds[0]);
@@ -1035,6 +1123,9 @@ TEST_F_TIMEOUT(stress, shared_instances, 420)
 	       atomic_load(&sh->ops), atomic_load(&sh->events),
 	       atomic_load(&sh->eintr), atomic_load(&sh->forks),
 	       atomic_load(&sh->last_refs), atomic_load(&sh->last_forks));
+	TH_LOG("ring mode: %lu events through libxepoll, %lu calls with one registration twice",
+	       atomic_load(&sh->ring_events), atomic_load(&sh->ring_twice));
+	EXPECT_LT(0, atomic_load(&sh->ring_events));
 	EXPECT_EQ(0, atomic_load(&sh->failures));
 	EXPECT_LT(0, atomic_load(&sh->events));
 
@@ -1058,11 +1149,393 @@ TEST_F_TIMEOUT(stress, shared_instances, 420)
 	for (i = 0; i < NCHURN; i++)
 		if (atomic_load(&churn[i]) >= 0)
 			close(atomic_load(&churn[i]));
+	for (i = 0; i < NINST; i++)
+		xepoll_ring_free(rings[i]);
 	for (i = 0; i < nstable; i++)
 		close(stable[i].fd);
 	EXPECT_EQ(0, xep_counts_settle(getuid(), &base, &now, 20))
 		TH_LOG("instances %ld -> %ld, watches %ld -> %ld", base.instances,
 		       now.instances, base.watches, now.watches);
+}
+
+/*
+ * Ring accounting: a ring instance whose registrations are the eventfds of
+ * RSLOTS slots, edge-triggered, one-shot (re-armed by MOD after each event)
+ * or level-triggered, each under its slot's lock. Writer threads write to
+ * them and count; reaper threads take events by libxepoll's reap and wait
+ * (user space, then the kernel), a thread by the kernel's wait, and forked
+ * processes by the reap through their copy of the mapping (they hand the
+ * events to the parent through a pipe); each event's handler drains its
+ * eventfd, counts, and re-arms a one-shot registration. A churn thread
+ * deletes and re-adds registrations, changes their mode by MOD, and closes
+ * their eventfds (a last close) and makes new ones, each time with fresh
+ * data.
+ *
+ * - No event is lost: once the writers stop and the events are all
+ *   handled, every eventfd is empty, and what the handlers and the churn
+ *   drained is what the writers wrote.
+ * - None comes after its registration's end: an event of data whose DEL,
+ *   MOD or close had returned before the reap began is a failure.
+ * - A kernel wait reports a registration once per call.
+ */
+#define RSLOTS		16
+#define RGENS		(1 << 18)	/* data generations a run may make */
+#define RREAPERS	3
+#define RWRITERS	2
+#define RFORKS		2
+#define RTAG		0x41e6ULL
+
+struct rslot {
+	pthread_mutex_t lock;
+	int fd;
+	uint64_t data;		/* the live registration's, 0 if none */
+	uint32_t mode;		/* EPOLLET, EPOLLONESHOT or 0 (level) */
+	uint64_t writes;	/* into this slot's eventfds, all of them */
+	uint64_t drained;	/* out of them, by handlers and the churn */
+};
+
+/* Shared with the forked reapers. */
+struct rshared {
+	atomic_int stop_writers, stop_reapers;
+	atomic_uint next_gen;
+	atomic_uint epoch;
+	atomic_ulong events, kernel_events, child_events, stale, twice, churns;
+	/* The epoch after the end of each generation's registration, or 0. */
+	atomic_uint dead[RGENS];
+};
+
+static struct rshared *rs;
+static struct rslot rslots[RSLOTS];
+static int rep;
+static struct xepoll_ring *rring;
+static int rpipe[2];
+
+static uint64_t rdata(unsigned int slot, unsigned int gen)
+{
+	return RTAG << 48 | (uint64_t)slot << 32 | gen;
+}
+
+/* A fresh registration of slot @i (its lock held), @mode, fresh data. */
+static void rslot_register(unsigned int i, uint32_t mode, int op)
+{
+	struct rslot *sl = &rslots[i];
+	unsigned int gen = atomic_fetch_add(&rs->next_gen, 1) + 1;
+	struct epoll_event ev = { .events = EPOLLIN | mode };
+
+	ev.data.u64 = rdata(i, gen);
+	if (xepoll_ctl(rep, op, sl->fd, &ev))
+		FAIL("ring slot %u: %s: %m", i, op == EPOLL_CTL_ADD ? "ADD" : "MOD");
+	sl->data = ev.data.u64;
+	sl->mode = mode;
+}
+
+/* The end of slot @i's registration (its lock held): from now on, never. */
+static void rslot_bury(unsigned int i)
+{
+	struct rslot *sl = &rslots[i];
+	unsigned int gen = (uint32_t)sl->data;
+
+	if (!sl->data)
+		return;
+	/* Before the epoch moves: a reap that sees the new epoch sees this. */
+	atomic_store(&rs->dead[gen], atomic_load(&rs->epoch) + 1);
+	atomic_fetch_add(&rs->epoch, 1);
+	sl->data = 0;
+}
+
+static uint64_t rslot_drain(struct rslot *sl)
+{
+	uint64_t v;
+
+	return read(sl->fd, &v, sizeof(v)) == sizeof(v) ? v : 0;
+}
+
+/* An event of @data, from a reap that began at @epoch. */
+static void rhandle(uint64_t data, unsigned int epoch)
+{
+	unsigned int slot = (data >> 32) & 0xffff, gen = (uint32_t)data, dead;
+	struct rslot *sl;
+
+	if (data >> 48 != RTAG || slot >= RSLOTS || gen >= RGENS) {
+		FAIL("ring event with data %#llx", (unsigned long long)data);
+		return;
+	}
+	dead = atomic_load(&rs->dead[gen]);
+	if (dead && epoch >= dead)
+		FAIL("ring event of data %#llx, whose registration ended (epoch %u) before the reap began (epoch %u)",
+		     (unsigned long long)data, dead, epoch);
+	sl = &rslots[slot];
+	pthread_mutex_lock(&sl->lock);
+	if (sl->data != data) {
+		/* Reported before its end: fine, and nothing to drain. */
+		atomic_fetch_add(&rs->stale, 1);
+		pthread_mutex_unlock(&sl->lock);
+		return;
+	}
+	sl->drained += rslot_drain(sl);
+	if (sl->mode == EPOLLONESHOT) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.u64 = data };
+
+		if (xepoll_ctl(rep, EPOLL_CTL_MOD, sl->fd, &ev))
+			FAIL("ring slot %u: re-arm: %m", slot);
+	}
+	pthread_mutex_unlock(&sl->lock);
+}
+
+static void *rwriter_main(void *arg)
+{
+	uint64_t rnd = (uintptr_t)arg, one = 1;
+	struct rslot *sl;
+
+	while (!atomic_load(&rs->stop_writers)) {
+		sl = &rslots[xep_rand_below(&rnd, RSLOTS)];
+		pthread_mutex_lock(&sl->lock);
+		if (write(sl->fd, &one, sizeof(one)) == sizeof(one))
+			sl->writes++;
+		else
+			FAIL("ring write: %m");
+		pthread_mutex_unlock(&sl->lock);
+		if (!xep_rand_below(&rnd, 16))
+			usleep(xep_rand_below(&rnd, 200));
+	}
+	return NULL;
+}
+
+static void rreap_batch(struct epoll_event *ev, int n, unsigned int epoch, bool kernel)
+{
+	int i;
+
+	if (n <= 0)
+		return;
+	atomic_fetch_add(&rs->events, n);
+	if (kernel) {
+		atomic_fetch_add(&rs->kernel_events, n);
+		if (!events_once((const char *)ev, n, sizeof(*ev)))
+			FAIL("a kernel wait of %d events on the ring instance reported one twice", n);
+	} else if (!events_once((const char *)ev, n, sizeof(*ev))) {
+		atomic_fetch_add(&rs->twice, 1);
+	}
+	for (i = 0; i < n; i++)
+		rhandle(ev[i].data.u64, epoch);
+}
+
+/* Reapers: libxepoll's reap and wait, or (@arg odd) the kernel's wait. */
+static void *rreaper_main(void *arg)
+{
+	uint64_t rnd = (uintptr_t)arg;
+	bool kernel = (uintptr_t)arg & 1;
+	struct epoll_event ev[MAXEV];
+	unsigned int epoch;
+	int n, max;
+
+	while (!atomic_load(&rs->stop_reapers)) {
+		max = 1 + xep_rand_below(&rnd, MAXEV);
+		epoch = atomic_load(&rs->epoch);
+		if (kernel)
+			n = xepoll_wait(rep, ev, max, 5);
+		else if (xep_rand_below(&rnd, 2))
+			n = xepoll_ring_reap(rring, ev, max);
+		else
+			n = xepoll_ring_wait(rring, ev, max, 5);
+		if (n < 0 && errno != EINTR)
+			FAIL("ring reaper: %m");
+		rreap_batch(ev, n, epoch, kernel);
+	}
+	return NULL;
+}
+
+/* A forked reaper: the ring through its copy of the mapping, to the pipe. */
+static void rchild(uint64_t rnd)
+{
+	struct epoll_event ev[MAXEV];
+	uint64_t msg[2];
+	unsigned int epoch;
+	int n, i;
+
+	close(rpipe[0]);
+	/*
+	 * Not the slots' eventfds: a copy here would make the parent's close
+	 * of one no last close, and its registration would live on.
+	 */
+	for (i = 0; i < RSLOTS; i++)
+		close(rslots[i].fd);
+	while (!atomic_load(&rs->stop_reapers)) {
+		epoch = atomic_load(&rs->epoch);
+		n = xepoll_ring_reap(rring, ev, 1 + xep_rand_below(&rnd, MAXEV));
+		if (n <= 0) {
+			usleep(200);
+			continue;
+		}
+		atomic_fetch_add(&rs->child_events, n);
+		for (i = 0; i < n; i++) {
+			msg[0] = ev[i].data.u64;
+			msg[1] = epoch;
+			if (write(rpipe[1], msg, sizeof(msg)) != sizeof(msg))
+				_exit(3);
+		}
+	}
+	_exit(0);
+}
+
+/* The parent's end of the forked reapers' pipe. */
+static void *rpipe_main(void *arg)
+{
+	uint64_t msg[2];
+
+	(void)arg;
+	while (read(rpipe[0], msg, sizeof(msg)) == sizeof(msg)) {
+		atomic_fetch_add(&rs->events, 1);
+		rhandle(msg[0], (unsigned int)msg[1]);
+	}
+	return NULL;
+}
+
+/* DEL and ADD, MOD to another mode, and last closes, with fresh data. */
+static void *rchurn_main(void *arg)
+{
+	static const uint32_t modes[] = { EPOLLET, EPOLLONESHOT, 0 };
+	uint64_t rnd = (uintptr_t)arg;
+	struct rslot *sl;
+	unsigned int i;
+
+	/* Each churn takes a generation or two: stop well before they run out. */
+	while (!atomic_load(&rs->stop_writers) && atomic_load(&rs->next_gen) < RGENS - 8) {
+		i = xep_rand_below(&rnd, RSLOTS);
+		sl = &rslots[i];
+		pthread_mutex_lock(&sl->lock);
+		switch (xep_rand_below(&rnd, 3)) {
+		case 0:
+			if (xepoll_ctl(rep, EPOLL_CTL_DEL, sl->fd, NULL))
+				FAIL("ring slot %u: DEL: %m", i);
+			rslot_bury(i);
+			rslot_register(i, modes[xep_rand_below(&rnd, 3)], EPOLL_CTL_ADD);
+			break;
+		case 1:
+			rslot_bury(i);
+			rslot_register(i, modes[xep_rand_below(&rnd, 3)], EPOLL_CTL_MOD);
+			break;
+		default:
+			/* What the file holds goes with it, counted as drained. */
+			sl->drained += rslot_drain(sl);
+			close(sl->fd);
+			rslot_bury(i);
+			sl->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+			if (sl->fd < 0)
+				FAIL("eventfd: %m");
+			rslot_register(i, modes[xep_rand_below(&rnd, 3)], EPOLL_CTL_ADD);
+		}
+		atomic_fetch_add(&rs->churns, 1);
+		pthread_mutex_unlock(&sl->lock);
+		usleep(500 + xep_rand_below(&rnd, 2000));
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(stress, ring_accounting, 300)
+{
+	unsigned long long secs = xep_env_ull("XEPOLL_STRESS_SECONDS", 20) / 2 ?: 1;
+	uint64_t seed = xep_seed("XEPOLL_STRESS_SEED"), rnd = seed;
+	pthread_t writers[RWRITERS], reapers[RREAPERS + 1], churner, piper;
+	struct epoll_event ev[MAXEV];
+	uint64_t writes = 0, drained = 0, left;
+	pid_t kids[RFORKS];
+	unsigned int i, quiet;
+	int n, status;
+	double end;
+
+	TH_LOG("seed %llu (XEPOLL_STRESS_SEED), %llu s", (unsigned long long)seed, secs);
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	rs = mmap(NULL, sizeof(*rs), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rs);
+	rep = xepoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, rep);
+	/* Small: full now and then, so that events go to the kernel too. */
+	rring = xepoll_ring_setup(rep, 8);
+	ASSERT_NE(NULL, rring) TH_LOG("ring: %s", strerror(errno));
+	for (i = 0; i < RSLOTS; i++) {
+		static const uint32_t modes[] = { EPOLLET, EPOLLONESHOT, 0 };
+
+		pthread_mutex_init(&rslots[i].lock, NULL);
+		rslots[i].fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ASSERT_LE(0, rslots[i].fd);
+		rslot_register(i, modes[i % 3], EPOLL_CTL_ADD);
+	}
+	ASSERT_EQ(0, pipe2(rpipe, O_CLOEXEC));
+	/* The forked reapers first: they inherit no thread, and no lock held. */
+	for (i = 0; i < RFORKS; i++) {
+		kids[i] = fork();
+		ASSERT_LE(0, kids[i]);
+		if (kids[i] == 0)
+			rchild(xep_rand(&rnd) | 1);
+		xep_rand(&rnd);
+	}
+	close(rpipe[1]);
+	ASSERT_EQ(0, pthread_create(&piper, NULL, rpipe_main, NULL));
+	for (i = 0; i < RREAPERS + 1; i++)
+		/* Odd seeds wait in the kernel: the last one only. */
+		ASSERT_EQ(0, pthread_create(&reapers[i], NULL, rreaper_main,
+					    (void *)(uintptr_t)((xep_rand(&rnd) & ~1ULL) |
+								(i == RREAPERS))));
+	for (i = 0; i < RWRITERS; i++)
+		ASSERT_EQ(0, pthread_create(&writers[i], NULL, rwriter_main,
+					    (void *)(uintptr_t)(xep_rand(&rnd) | 1)));
+	ASSERT_EQ(0, pthread_create(&churner, NULL, rchurn_main,
+				    (void *)(uintptr_t)(xep_rand(&rnd) | 1)));
+
+	end = xep_now() + secs;
+	while (xep_now() < end && !atomic_load(&sh->failures))
+		usleep(100 * 1000);
+	atomic_store(&rs->stop_writers, 1);
+	for (i = 0; i < RWRITERS; i++)
+		ASSERT_EQ(0, pthread_join(writers[i], NULL));
+	ASSERT_EQ(0, pthread_join(churner, NULL));
+
+	/* Until the reapers have been idle a while: everything handled. */
+	for (quiet = 0; quiet < 10; ) {
+		unsigned long before = atomic_load(&rs->events);
+
+		usleep(50 * 1000);
+		quiet = atomic_load(&rs->events) == before ? quiet + 1 : 0;
+	}
+	atomic_store(&rs->stop_reapers, 1);
+	for (i = 0; i < RREAPERS + 1; i++)
+		ASSERT_EQ(0, pthread_join(reapers[i], NULL));
+	for (i = 0; i < RFORKS; i++) {
+		ASSERT_EQ(kids[i], waitpid(kids[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("forked reaper: status %#x", status);
+	}
+	ASSERT_EQ(0, pthread_join(piper, NULL));
+	/* The last events, reaped here, then the count. */
+	do {
+		unsigned int epoch = atomic_load(&rs->epoch);
+
+		n = xepoll_wait(rep, ev, MAXEV, 100);
+		rreap_batch(ev, n, epoch, true);
+	} while (n > 0);
+
+	for (i = 0; i < RSLOTS; i++) {
+		left = rslot_drain(&rslots[i]);
+		EXPECT_EQ(0, left) TH_LOG("slot %u (mode %#x): %llu written and never reported",
+					  i, rslots[i].mode, (unsigned long long)left);
+		writes += rslots[i].writes;
+		drained += rslots[i].drained + left;
+	}
+	TH_LOG("%llu writes, %lu events (%lu by the kernel's wait, %lu by forked reapers), %lu stale, %lu churns, %lu libxepoll calls with one registration twice",
+	       (unsigned long long)writes, atomic_load(&rs->events),
+	       atomic_load(&rs->kernel_events), atomic_load(&rs->child_events),
+	       atomic_load(&rs->stale), atomic_load(&rs->churns), atomic_load(&rs->twice));
+	EXPECT_EQ(writes, drained);
+	EXPECT_EQ(0, atomic_load(&sh->failures));
+	EXPECT_LT(0, atomic_load(&rs->kernel_events));
+	EXPECT_LT(0, atomic_load(&rs->child_events));
+
+	for (i = 0; i < RSLOTS; i++)
+		close(rslots[i].fd);
+	xepoll_ring_free(rring);
+	close(rep);
+	close(rpipe[0]);
 }
 
 TEST_HARNESS_MAIN
