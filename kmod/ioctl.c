@@ -3,12 +3,15 @@
  * ioctl dispatch.
  *
  * Commands are looked up by number in xep_ioctls[]; adding one is a table
- * row and its handler. The size of the caller's argument struct comes from
- * the command (_IOC_SIZE) and is checked against the first version's here;
- * each handler copies the struct in with xep_ioc_copy(), which gives the
- * uapi header's growth rule: a smaller (older) struct zero-extended, a
- * larger (newer) one accepted only if the part this module does not know
- * is zero (E2BIG otherwise).
+ * row and its handler. CTL, WAIT and SUBMIT on an instance, in the sizes
+ * of this module's header, skip the lookup, whose checks their numbers
+ * answer: they are the calls that must cost no more than epoll's. The
+ * size of the caller's argument struct comes from the command (_IOC_SIZE)
+ * and is checked against the first version's here; each handler copies
+ * the struct in with xep_ioc_copy(), which gives the uapi header's growth
+ * rule: a smaller (older) struct zero-extended, a larger (newer) one
+ * accepted only if the part this module does not know is zero (E2BIG
+ * otherwise).
  */
 #include <linux/file.h>
 #include <linux/uaccess.h>
@@ -238,6 +241,23 @@ long xep_ioctl(struct file *file, unsigned int cmd, unsigned long arg,
 	const struct xep_ioc_def *def;
 	unsigned int nr = _IOC_NR(cmd);
 	size_t usize = _IOC_SIZE(cmd);
+
+	/*
+	 * The commands of the epoll-compatible calls and of batches, in the
+	 * size of this header's structs, go straight to their handlers: the
+	 * number alone answers every check of the table, and a direct call
+	 * saves the indirect one (a retpoline on Debian's kernels).
+	 */
+	if (likely(target == XEP_IOC_INSTANCE)) {
+		switch (cmd) {
+		case XEPOLL_IOC_WAIT:
+			return xep_ioc_wait(file, arg, sizeof(struct xepoll_wait));
+		case XEPOLL_IOC_CTL:
+			return xep_ioc_ctl(file, arg, sizeof(struct xepoll_ctl));
+		case XEPOLL_IOC_SUBMIT:
+			return xep_ioc_submit(file, arg, sizeof(struct xepoll_submit));
+		}
+	}
 
 	if (_IOC_TYPE(cmd) != XEPOLL_IOC_MAGIC || nr >= ARRAY_SIZE(xep_ioctls))
 		return -ENOTTY;
