@@ -93,7 +93,9 @@ static int xep_ctl_locked(struct xep_instance *ep, const struct xepoll_ctl *ctl,
 		/* Exclusive hooks are placed at ADD and cannot change. */
 		if (item->events & EPOLLEXCLUSIVE)
 			return -EINVAL;
-		xep_item_modify(ep, item, events | EPOLLERR | EPOLLHUP, ctl->data);
+		/* The item's file is @tfile, which the caller holds. */
+		xep_item_modify(ep, item, events | EPOLLERR | EPOLLHUP, ctl->data,
+				tfile);
 		return 0;
 	}
 	return -EINVAL;
@@ -276,7 +278,7 @@ static long xep_ctl_by_data(struct xep_ctl_run *run, const struct xepoll_ctl *ct
 			xep_item_remove(ep, item);
 		else
 			xep_item_modify(ep, item, events | EPOLLERR | EPOLLHUP,
-					item->data);
+					item->data, NULL);
 	}
 	return min_t(long, matched, INT_MAX);
 }
