@@ -54,11 +54,6 @@ static inline bool xep_item_queued(const struct xep_item *item)
 	return !list_empty(&item->rdllink);
 }
 
-static inline bool xep_scanning(const struct xep_instance *ep)
-{
-	return READ_ONCE(ep->ovflist) != XEP_OVF_INACTIVE;
-}
-
 /* Put @item at the tail of the ready list; the caller holds ep->lock. */
 static void xep_ready_add_tail(struct xep_instance *ep, struct xep_item *item)
 {
@@ -227,16 +222,6 @@ void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item)
 	}
 	spin_unlock_irq(&ep->lock);
 }
-
-/*
- * Whether events may be ready. Lockless, so only a hint; the wait loop
- * asks again under ep->lock before it sleeps.
- */
-bool xep_ready_available(struct xep_instance *ep)
-{
-	return !list_empty_careful(&ep->rdllist) || xep_scanning(ep);
-}
-EXPORT_SYMBOL_IF_KUNIT(xep_ready_available);
 
 /* Take the ready list into @batch. Returns how many items it holds. */
 static unsigned int xep_scan_start(struct xep_instance *ep,
