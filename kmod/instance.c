@@ -25,36 +25,22 @@
 #include "user.h"
 #include "wakeup.h"
 
-static const struct file_operations xep_instance_fops;
-
-bool xep_file_is_instance(const struct file *file)
-{
-	return file->f_op == &xep_instance_fops;
-}
-
 void xep_instance_get(struct xep_instance *ep)
 {
 	refcount_inc(&ep->refcount);
 }
 
-/*
- * Take the items whose file's last close claimed them out of the tree
- * (files.c). The caller holds ep->mtx.
- */
-void xep_instance_reap(struct xep_instance *ep)
+/* The body of xep_instance_reap(), once it has seen items to reap. */
+void __xep_instance_reap(struct xep_instance *ep)
 {
 	struct xep_item *item, *next;
 	struct llist_node *released;
 
-	lockdep_assert_held(&ep->mtx);
-
-	if (likely(llist_empty(&ep->released)))
-		return;
 	released = llist_del_all(&ep->released);
 	llist_for_each_entry_safe(item, next, released, rellink)
 		xep_item_reap(ep, item);
 }
-EXPORT_SYMBOL_IF_KUNIT(xep_instance_reap);
+EXPORT_SYMBOL_IF_KUNIT(__xep_instance_reap);
 
 void xep_instance_put(struct xep_instance *ep)
 {
@@ -156,7 +142,7 @@ static long xep_instance_ioctl(struct file *file, unsigned int cmd,
 	return xep_ioctl(file, cmd, arg, XEP_IOC_INSTANCE);
 }
 
-static const struct file_operations xep_instance_fops = {
+const struct file_operations xep_instance_fops = {
 	.owner		= THIS_MODULE,
 	.release	= xep_instance_release,
 	.poll		= xep_instance_poll,

@@ -268,10 +268,31 @@ struct xep_instance {
 
 int xep_instance_create(unsigned int flags);
 struct file *xep_instance_new_file(unsigned int flags);
-bool xep_file_is_instance(const struct file *file);
+extern const struct file_operations xep_instance_fops;
+
+/* Inline: every poll of a watched file asks (ready.c). */
+static inline bool xep_file_is_instance(const struct file *file)
+{
+	return file->f_op == &xep_instance_fops;
+}
+
 void xep_instance_get(struct xep_instance *ep);
 void xep_instance_put(struct xep_instance *ep);
-void xep_instance_reap(struct xep_instance *ep);
+void __xep_instance_reap(struct xep_instance *ep);
+
+/*
+ * Take the items whose file's last close claimed them out of the tree
+ * (files.c). The caller holds ep->mtx. Inline, since nearly always there
+ * are none: every change and every transfer asks.
+ */
+static inline void xep_instance_reap(struct xep_instance *ep)
+{
+	lockdep_assert_held(&ep->mtx);
+
+	if (unlikely(!llist_empty(&ep->released)))
+		__xep_instance_reap(ep);
+}
+
 __poll_t xep_instance_poll_nested(struct file *file, poll_table *pt, int depth);
 void xep_instance_poll_wake(struct xep_instance *ep, struct xep_item *from);
 

@@ -170,11 +170,16 @@ int xep_item_insert(struct xep_instance *ep, struct file *file, int fd,
 }
 EXPORT_SYMBOL_IF_KUNIT(xep_item_insert);
 
+/*
+ * MOD. @file is the item's file if the caller holds it (a change by
+ * descriptor, whose fdget() found it), else NULL, and the item's file is
+ * taken for the poll as a walk of the tree takes it.
+ */
 void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
-		     __poll_t events, u64 data)
+		     __poll_t events, u64 data, struct file *file)
 {
-	__poll_t revents;
 	poll_table pt;
+	__poll_t revents;
 
 	lockdep_assert_held(&ep->mtx);
 
@@ -190,7 +195,10 @@ void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
 	smp_mb();
 
 	init_poll_funcptr(&pt, NULL);
-	revents = xep_item_poll(item, &pt, 1);
+	if (file)
+		revents = xep_item_poll_file(item, file, &pt, 1);
+	else
+		revents = xep_item_poll(item, &pt, 1);
 	if (revents)
 		xep_ready_queue(ep, item, revents);
 }

@@ -18,7 +18,7 @@
 int xep_item_insert(struct xep_instance *ep, struct file *file, int fd,
 		    __poll_t events, u64 data);
 void xep_item_modify(struct xep_instance *ep, struct xep_item *item,
-		     __poll_t events, u64 data);
+		     __poll_t events, u64 data, struct file *file);
 bool xep_item_remove(struct xep_instance *ep, struct xep_item *item);
 void xep_item_reap(struct xep_instance *ep, struct xep_item *item);
 void xep_item_unhook(struct xep_item *item);

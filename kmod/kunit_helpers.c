@@ -152,7 +152,7 @@ int xkt_mod(struct xep_instance *ep, struct file *file, int fd,
 	mutex_lock(&ep->mtx);
 	item = xep_tree_find(ep, file, fd);
 	if (item)
-		xep_item_modify(ep, item, events, data);
+		xep_item_modify(ep, item, events, data, NULL);
 	mutex_unlock(&ep->mtx);
 	return item ? 0 : -ENOENT;
 }

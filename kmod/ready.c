@@ -55,11 +55,6 @@ static inline bool xep_item_queued(const struct xep_item *item)
 	return !list_empty(&item->rdllink);
 }
 
-static inline bool xep_scanning(const struct xep_instance *ep)
-{
-	return READ_ONCE(ep->ovflist) != XEP_OVF_INACTIVE;
-}
-
 /* Put @item at the tail of the ready list; the caller holds ep->lock. */
 static void xep_ready_add_tail(struct xep_instance *ep, struct xep_item *item)
 {
@@ -256,21 +251,11 @@ void xep_ready_unqueue(struct xep_instance *ep, struct xep_item *item)
 	spin_unlock_irq(&ep->lock);
 }
 
-/*
- * Whether events may be ready. Lockless, so only a hint; the wait loop
- * asks again under ep->lock before it sleeps.
- */
-bool xep_ready_available(struct xep_instance *ep)
-{
-	return !list_empty_careful(&ep->rdllist) || xep_scanning(ep);
-}
-
-/* The same, or the ring's head cell is filled. */
+/* Whether events may be ready, or the ring holds an event: a hint. */
 bool xep_ready_or_ring(struct xep_instance *ep)
 {
 	return xep_ready_available(ep) || xep_ring_peek(ep);
 }
-EXPORT_SYMBOL_IF_KUNIT(xep_ready_available);
 
 /* Take the ready list into @batch. Returns how many items it holds. */
 static unsigned int xep_scan_start(struct xep_instance *ep,
@@ -377,22 +362,6 @@ static int xep_probe_event(void __user *uevent, size_t size)
  * shared words can make every look a race that moves nothing, and the
  * caller's array may hold INT_MAX / 16 events.
  */
-/*
- * Whether the caller's event at @uevent can be written, found by writing
- * back what its first and last bytes hold: epoll leaves the array past
- * the events it reports as it was, and so must a probe.
- */
-static int xep_probe_event(void __user *uevent, size_t event_size)
-{
-	u8 __user *first = uevent, *last = first + event_size - 1;
-	u8 b;
-
-	if (__get_user(b, first) || __put_user(b, first) ||
-	    __get_user(b, last) || __put_user(b, last))
-		return -EFAULT;
-	return 0;
-}
-
 static int xep_ring_transfer(struct xep_instance *ep, void __user *events,
 			     int maxevents, size_t event_size, u64 *first)
 {

@@ -449,7 +449,8 @@ long xep_wait_run(struct xep_instance *ep, struct xep_wait_ctx *ctx)
 
 long xep_wait(struct xep_instance *ep, const struct xepoll_wait *args)
 {
-	struct xep_wait_ctx ctx;
+	/* xep_wait_prepare() zeroes it first. */
+	struct xep_wait_ctx ctx __uninitialized;
 	long ret;
 
 	ret = xep_wait_prepare(args, &ctx);

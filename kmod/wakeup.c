@@ -141,7 +141,7 @@ int xep_ws_create(struct xep_instance *ep, struct xep_item *item,
  * (a failure leaves it without one, as epoll's ep_modify() ignores it), none
  * if it no longer does.
  */
-void xep_ws_modify(struct xep_instance *ep, struct xep_item *item)
+void __xep_ws_modify(struct xep_instance *ep, struct xep_item *item)
 {
 	struct file *file;
 

@@ -25,12 +25,24 @@
 
 int xep_ws_create(struct xep_instance *ep, struct xep_item *item,
 		  struct file *file);
-void xep_ws_modify(struct xep_instance *ep, struct xep_item *item);
+void __xep_ws_modify(struct xep_instance *ep, struct xep_item *item);
 void xep_ws_destroy(struct xep_instance *ep, struct xep_item *item);
 void xep_ws_instance_destroy(struct xep_instance *ep);
 
 void xep_ws_claimed(struct xep_item *item);
 void __xep_ws_hold_unlocked(struct xep_instance *ep, struct xep_item *item);
+
+/*
+ * MOD has set @item's events: make or destroy its source to match.
+ * Nothing to do, and no call, unless the item has one or asks for one.
+ * Under ep->mtx.
+ */
+static inline void xep_ws_modify(struct xep_instance *ep,
+				 struct xep_item *item)
+{
+	if (unlikely((item->events & EPOLLWAKEUP) || item->ws))
+		__xep_ws_modify(ep, item);
+}
 
 /*
  * The wake-up callback has put @item on a list of pending events; under
