@@ -20,51 +20,20 @@
 
 #include <linux/xepoll.h>
 
+#include "ring.h"
 #include "xepoll.h"
-
-/**
- * struct xepoll_ring - one mapped ring
- * @epfd:	the instance's descriptor
- * @mask:	cells less one
- * @head:	the consumers' position
- * @kready:	registrations with events in the kernel (kernel-written)
- * @flags:	XEPOLL_RING_* (kernel-written)
- * @cells:	the cells
- * @map:	the mapping
- * @size:	its length
- * @reaped:	events reaped in user space, for xepoll_ring_stats()
- * @waits:	calls of xepoll_ring_wait()
- * @syscalls:	those that entered the kernel
- */
-struct xepoll_ring {
-	int epfd;
-	uint32_t mask;
-	uint32_t *head;
-	const uint32_t *kready;
-	const uint32_t *flags;
-	struct xepoll_ring_cell *cells;
-	void *map;
-	size_t size;
-	atomic_ullong reaped;
-	atomic_ullong waits;
-	atomic_ullong syscalls;
-};
 
 static void *at(void *map, uint32_t off)
 {
 	return (char *)map + off;
 }
 
-struct xepoll_ring *xepoll_ring_setup(int epfd, unsigned int entries)
+int xepoll_ring_map(struct xepoll_ring *ring, int epfd, unsigned int entries)
 {
 	struct xepoll_ring_setup args = { .entries = entries };
-	struct xepoll_ring *ring;
-	int ret, saved;
+	void *map;
+	int ret;
 
-	if (!entries) {
-		errno = EINVAL;
-		return NULL;
-	}
 	ret = ioctl(epfd, XEPOLL_IOC_RING_SETUP, &args);
 	if (ret < 0 && errno == EBUSY) {
 		/* It has one: map that. */
@@ -74,26 +43,48 @@ struct xepoll_ring *xepoll_ring_setup(int epfd, unsigned int entries)
 	if (ret < 0) {
 		if (errno == ENOTTY)
 			errno = EINVAL;
+		return -1;
+	}
+	map = mmap(NULL, args.size, PROT_READ | PROT_WRITE, MAP_SHARED, epfd, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	ring->epfd = epfd;
+	ring->map = map;
+	ring->size = args.size;
+	ring->mask = args.mask;
+	ring->head = at(map, args.head_off);
+	ring->kready = at(map, args.kready_off);
+	ring->flags = at(map, args.flags_off);
+	ring->cells = at(map, args.cells_off);
+	atomic_init(&ring->reaped, 0);
+	atomic_init(&ring->waits, 0);
+	atomic_init(&ring->syscalls, 0);
+	return 0;
+}
+
+void xepoll_ring_unmap(struct xepoll_ring *ring)
+{
+	munmap(ring->map, ring->size);
+}
+
+struct xepoll_ring *xepoll_ring_setup(int epfd, unsigned int entries)
+{
+	struct xepoll_ring *ring;
+	int saved;
+
+	if (!entries) {
+		errno = EINVAL;
 		return NULL;
 	}
 	ring = calloc(1, sizeof(*ring));
 	if (!ring)
 		return NULL;
-	ring->map = mmap(NULL, args.size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 epfd, 0);
-	if (ring->map == MAP_FAILED) {
+	if (xepoll_ring_map(ring, epfd, entries)) {
 		saved = errno;
 		free(ring);
 		errno = saved;
 		return NULL;
 	}
-	ring->epfd = epfd;
-	ring->size = args.size;
-	ring->mask = args.mask;
-	ring->head = at(ring->map, args.head_off);
-	ring->kready = at(ring->map, args.kready_off);
-	ring->flags = at(ring->map, args.flags_off);
-	ring->cells = at(ring->map, args.cells_off);
 	return ring;
 }
 
@@ -101,7 +92,7 @@ void xepoll_ring_free(struct xepoll_ring *ring)
 {
 	if (!ring)
 		return;
-	munmap(ring->map, ring->size);
+	xepoll_ring_unmap(ring);
 	free(ring);
 }
 
@@ -168,27 +159,31 @@ static int kernel_wait(struct xepoll_ring *ring, struct epoll_event *events,
 	return xepoll_wait(ring->epfd, events, maxevents, timeout);
 }
 
+int xepoll_ring_gather(struct xepoll_ring *ring, struct epoll_event *events,
+		       int maxevents)
+{
+	int n, more;
+
+	n = xepoll_ring_reap(ring, events, maxevents);
+	if (n <= 0 || n == maxevents || !xepoll_ring_kready(ring))
+		return n;
+	/* Events in the kernel too: fetch them without sleeping. */
+	more = kernel_wait(ring, events + n, maxevents - n, 0);
+	return more > 0 ? n + more : n;
+}
+
 int xepoll_ring_wait(struct xepoll_ring *ring, struct epoll_event *events,
 		     int maxevents, int timeout)
 {
-	int n, more;
+	int n;
 
 	atomic_fetch_add_explicit(&ring->waits, 1, memory_order_relaxed);
 	if (maxevents <= 0)
 		return kernel_wait(ring, events, maxevents, timeout);
-	n = xepoll_ring_reap(ring, events, maxevents);
-	if (n == maxevents)
+	n = xepoll_ring_gather(ring, events, maxevents);
+	if (n || (!timeout && !xepoll_ring_kready(ring)))
 		return n;
-	/* Events in the kernel too: fetch them without sleeping. */
-	if (xepoll_ring_kready(ring)) {
-		more = kernel_wait(ring, events + n, maxevents - n, n ? 0 : timeout);
-		if (more < 0)
-			return n ? n : more;
-		return n + more;
-	}
-	if (n || !timeout)
-		return n;
-	/* Nothing anywhere: sleep in the kernel, which reaps the ring too. */
+	/* Nothing in the ring: the kernel's events, or sleep there. */
 	return kernel_wait(ring, events, maxevents, timeout);
 }
 

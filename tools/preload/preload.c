@@ -25,22 +25,34 @@
  * pass on native epoll (libevent, for one, would silently fall back to
  * poll()). XEPOLL_PRELOAD_FALLBACK=1 makes it use native epoll instead.
  *
- * The state is one integer, the mode. See README.md for what is not
- * covered.
+ * Edge-triggered and one-shot programs reap without system calls: at the
+ * first EPOLLET or EPOLLONESHOT registration an instance gets, the
+ * interposer gives it a shared ready ring (XEPOLL_IOC_RING_SETUP, of
+ * XEPOLL_PRELOAD_RING entries, 4096 by default, 0 for none) and maps it;
+ * the waits on that instance then take its events from the ring first, and
+ * enter the kernel only for events that wait there or to sleep. See "The
+ * rings" below.
+ *
+ * The state is the mode and the table of rings. See README.md for what is
+ * not covered.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/xepoll.h>
 
+#include "ring.h"
 #include "xepoll.h"
 
 #define XEPOLL_PATH	"/dev/" XEPOLL_DEVICE_NAME
@@ -88,6 +100,8 @@ static void *next_symbol(const char *name)
  */
 #define RESOLVE(fn) do { if (!real_##fn) real_##fn = next_symbol(#fn); } while (0)
 
+static void ring_init(void);
+
 __attribute__((constructor))
 static void preload_init(void)
 {
@@ -99,6 +113,7 @@ static void preload_init(void)
 	RESOLVE(epoll_wait);
 	RESOLVE(epoll_pwait);
 	RESOLVE(epoll_pwait2);
+	ring_init();
 }
 
 /*
@@ -116,6 +131,366 @@ long next_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
 static int xepoll_active(void)
 {
 	return atomic_load_explicit(&mode, memory_order_acquire) == MODE_XEPOLL;
+}
+
+/*
+ * The rings
+ * ---------
+ *
+ * A ring is set up lazily, when epoll_ctl() ADD or MOD with EPOLLET or
+ * EPOLLONESHOT (without EPOLLWAKEUP, which the ring does not carry)
+ * succeeds on an instance that has no ring yet, and mapped into the slot
+ * of the instance's descriptor in a table indexed by descriptor. A
+ * failed setup (RLIMIT_MEMLOCK, to which the ring's pages are charged)
+ * leaves the instance without a ring, silently, and the slot remembers
+ * not to ask again. The setup maps the ring an instance has already (one
+ * inherited across execve(), or set up by the program itself) instead of
+ * failing.
+ *
+ * A wait on a descriptor whose slot holds a ring reaps the ring first,
+ * then, if the kernel's word says events wait there too, fetches those
+ * without sleeping; it enters the kernel with the caller's own arguments
+ * (signal mask, timeout) only when the ring had nothing: to fetch the
+ * kernel's events, or to sleep, which the kernel's wait does reaping the
+ * ring too, so no event is missed. With events in the ring the call
+ * returns them without installing the signal mask: epoll installs it,
+ * but a wait that returns events delivers no signal through it.
+ *
+ * Nothing tells the interposer that a descriptor was closed (close() is
+ * not interposed). A ring whose instance is gone says so in its mapping
+ * (XEPOLL_RING_DEAD): the slot is dropped when a wait meets it, at every
+ * epoll_create*() (which sweeps the table), and when epoll_create*()
+ * returns the slot's number for a new instance. A slot whose instance
+ * lives on elsewhere while its number names another file (dup2() onto it,
+ * or close() and a new descriptor taking the number, with a dup or
+ * another process keeping the instance) is stale: README.md says what
+ * that costs.
+ *
+ * The table is lock-free and async-signal-safe, waits above all: it is
+ * indexed by descriptor in chunks that are mmap()ed once and never freed,
+ * and each slot has one atomic word, of flags and a count of the waits
+ * reading its ring. A wait takes its ring only while the slot is
+ * SLOT_LIVE; a drop makes it SLOT_DOOMED, and whoever leaves it with no
+ * reader (the dropper or the last wait) unmaps it, which no other slot
+ * can delay. Setting up and unmapping hold SLOT_BUSY, so a slot is never
+ * mapped twice; whoever finds another holder busy does nothing, which at
+ * worst leaves an instance without a ring until its next ctl. A fork()
+ * inherits the table and the mappings, which the processes then reap
+ * together (the consumers are lock-free across processes too); a slot
+ * another thread held at the fork() stays held in the child, where that
+ * number then gets no new ring, or keeps its old mapping: nothing worse.
+ */
+#define RING_DEFAULT_ENTRIES	4096
+
+/* Entries per ring; 0 sets none up (XEPOLL_PRELOAD_RING=0). */
+static unsigned int ring_entries = RING_DEFAULT_ENTRIES;
+
+/* Bits of a slot's state; the low bits count the waits reading its ring. */
+#define SLOT_LIVE	0x80000000U	/* ring mapped, for the instance at this number */
+#define SLOT_DOOMED	0x40000000U	/* dropped; unmapped by the last reader */
+#define SLOT_BUSY	0x20000000U	/* being mapped or unmapped */
+#define SLOT_NONE	0x10000000U	/* the instance got no ring: do not ask again */
+#define SLOT_FLAGS	0xf0000000U
+#define SLOT_READERS	0x0fffffffU
+
+/**
+ * struct slot - the ring of the instance at one descriptor number
+ * @state:	SLOT_* and the readers
+ * @ring:	the mapping, while SLOT_LIVE or SLOT_DOOMED
+ */
+struct slot {
+	_Alignas(64) atomic_uint state;
+	struct xepoll_ring ring;
+};
+
+/* Descriptors below 2^20 (fs.nr_open's default), in chunks of 256 slots. */
+#define SLOT_SHIFT	8
+#define CHUNK_SLOTS	(1U << SLOT_SHIFT)
+#define MAX_RING_FDS	(1U << 20)
+#define NR_CHUNKS	(MAX_RING_FDS >> SLOT_SHIFT)
+
+static _Atomic(struct slot *) chunks[NR_CHUNKS];
+/* One more than the highest chunk allocated, for the sweep. */
+static atomic_uint chunks_used;
+/* Slots SLOT_LIVE: the sweep has nothing to do without. */
+static atomic_uint live_slots;
+
+/* epoll's bound on maxevents, above which the kernel answers EINVAL. */
+#define MAX_EVENTS	((int)(INT_MAX / sizeof(struct epoll_event)))
+
+static struct slot *slot_find(int fd)
+{
+	struct slot *chunk;
+
+	if (fd < 0 || (unsigned int)fd >= MAX_RING_FDS)
+		return NULL;
+	chunk = atomic_load_explicit(&chunks[fd >> SLOT_SHIFT], memory_order_acquire);
+	return chunk ? &chunk[fd & (CHUNK_SLOTS - 1)] : NULL;
+}
+
+/* @fd's slot, allocating its chunk (mmap(), never freed); NULL if none. */
+static struct slot *slot_make(int fd)
+{
+	struct slot *chunk, *none = NULL;
+	unsigned int i = (unsigned int)fd >> SLOT_SHIFT, used;
+	struct slot *found = slot_find(fd);
+
+	if (found || fd < 0 || (unsigned int)fd >= MAX_RING_FDS)
+		return found;
+	chunk = mmap(NULL, CHUNK_SLOTS * sizeof(*chunk), PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (chunk == MAP_FAILED)
+		return NULL;
+	if (!atomic_compare_exchange_strong_explicit(&chunks[i], &none, chunk,
+						     memory_order_acq_rel,
+						     memory_order_acquire)) {
+		munmap(chunk, CHUNK_SLOTS * sizeof(*chunk));
+		chunk = none;
+	}
+	used = atomic_load_explicit(&chunks_used, memory_order_relaxed);
+	while (used <= i &&
+	       !atomic_compare_exchange_weak_explicit(&chunks_used, &used, i + 1,
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+	return &chunk[fd & (CHUNK_SLOTS - 1)];
+}
+
+/* Unmap a doomed slot's ring if no wait reads it any more. */
+static void slot_unmap(struct slot *slot)
+{
+	unsigned int st = atomic_load_explicit(&slot->state, memory_order_relaxed);
+
+	do {
+		if (!(st & SLOT_DOOMED) || (st & SLOT_READERS))
+			return;
+	} while (!atomic_compare_exchange_weak_explicit(&slot->state, &st,
+							(st & ~SLOT_DOOMED) | SLOT_BUSY,
+							memory_order_acquire,
+							memory_order_relaxed));
+	xepoll_ring_unmap(&slot->ring);
+	atomic_fetch_and_explicit(&slot->state, ~SLOT_BUSY, memory_order_release);
+}
+
+/* A reader of @slot's ring, or false if it has none. */
+static int slot_hold(struct slot *slot)
+{
+	if (!(atomic_load_explicit(&slot->state, memory_order_relaxed) & SLOT_LIVE))
+		return 0;
+	/* Pairs with the release that made it live. */
+	if (atomic_fetch_add_explicit(&slot->state, 1, memory_order_acquire) & SLOT_LIVE)
+		return 1;
+	/* Dropped meanwhile: let go, and unmap if last. */
+	if ((atomic_fetch_sub_explicit(&slot->state, 1, memory_order_acq_rel) &
+	     (SLOT_DOOMED | SLOT_READERS)) == (SLOT_DOOMED | 1))
+		slot_unmap(slot);
+	return 0;
+}
+
+static void slot_release(struct slot *slot)
+{
+	/* Pairs with the acquire of slot_unmap(): the reads come first. */
+	if ((atomic_fetch_sub_explicit(&slot->state, 1, memory_order_acq_rel) &
+	     (SLOT_DOOMED | SLOT_READERS)) == (SLOT_DOOMED | 1))
+		slot_unmap(slot);
+}
+
+/* Drop @slot's ring: no new reader takes it, the last one unmaps it. */
+static void slot_drop(struct slot *slot)
+{
+	unsigned int st = atomic_load_explicit(&slot->state, memory_order_relaxed);
+
+	do {
+		if (!(st & SLOT_LIVE))
+			return;
+	} while (!atomic_compare_exchange_weak_explicit(&slot->state, &st,
+							(st & ~SLOT_LIVE) | SLOT_DOOMED,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	atomic_fetch_sub_explicit(&live_slots, 1, memory_order_relaxed);
+	slot_unmap(slot);
+}
+
+/*
+ * Give the instance @epfd a ring of @entries, or with @entries 0 map the
+ * one it has. Once a setup failed, @epfd's slot asks no more (until a new
+ * instance takes the number); a failed look for an existing ring asks
+ * again later.
+ */
+static void ring_attach(int epfd, unsigned int entries)
+{
+	struct slot *slot;
+	unsigned int st;
+	int err = errno;
+
+	slot = slot_make(epfd);
+	if (!slot)
+		goto out;
+	st = atomic_load_explicit(&slot->state, memory_order_relaxed);
+	do {
+		if (st & SLOT_FLAGS)
+			goto out;
+	} while (!atomic_compare_exchange_weak_explicit(&slot->state, &st, st | SLOT_BUSY,
+							memory_order_acquire,
+							memory_order_relaxed));
+	if (!xepoll_ring_map(&slot->ring, epfd, entries)) {
+		atomic_fetch_add_explicit(&live_slots, 1, memory_order_relaxed);
+		/* Pairs with the acquire of slot_hold(): the geometry first. */
+		atomic_fetch_xor_explicit(&slot->state, SLOT_BUSY | SLOT_LIVE,
+					  memory_order_release);
+	} else {
+		atomic_fetch_xor_explicit(&slot->state,
+					  SLOT_BUSY | (entries ? SLOT_NONE : 0),
+					  memory_order_release);
+	}
+out:
+	errno = err;
+}
+
+/* After a ctl that succeeded: a ring, if the registration is one it carries. */
+static void ring_note_ctl(int epfd, int op, const struct epoll_event *event)
+{
+	struct slot *slot;
+
+	if (!ring_entries || (op != EPOLL_CTL_ADD && op != EPOLL_CTL_MOD) ||
+	    !(event->events & (EPOLLET | EPOLLONESHOT)) || (event->events & EPOLLWAKEUP))
+		return;
+	slot = slot_find(epfd);
+	if (slot && (atomic_load_explicit(&slot->state, memory_order_relaxed) & SLOT_FLAGS))
+		return;
+	ring_attach(epfd, ring_entries);
+}
+
+/* A new instance at @epfd: whatever its slot held was another's. */
+static void ring_forget(int epfd)
+{
+	struct slot *slot = slot_find(epfd);
+	unsigned int st;
+
+	if (!slot)
+		return;
+	slot_drop(slot);
+	st = atomic_load_explicit(&slot->state, memory_order_relaxed);
+	while ((st & SLOT_NONE) &&
+	       !atomic_compare_exchange_weak_explicit(&slot->state, &st, st & ~SLOT_NONE,
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
+/* Drop every ring whose instance is gone (at each epoll_create*()). */
+static void ring_sweep(void)
+{
+	unsigned int i, j, n;
+	struct slot *chunk;
+
+	if (!atomic_load_explicit(&live_slots, memory_order_relaxed))
+		return;
+	n = atomic_load_explicit(&chunks_used, memory_order_relaxed);
+	for (i = 0; i < n; i++) {
+		chunk = atomic_load_explicit(&chunks[i], memory_order_acquire);
+		for (j = 0; chunk && j < CHUNK_SLOTS; j++) {
+			if (!slot_hold(&chunk[j]))
+				continue;
+			if (xepoll_ring_dead(&chunk[j].ring))
+				slot_drop(&chunk[j]);
+			slot_release(&chunk[j]);
+		}
+	}
+}
+
+/*
+ * A wait on @epfd answered from its ring, with a timeout of @timeout_ms,
+ * or with @use_ts of *@ts (NULL: none): the number of events, or -1 when
+ * the kernel must answer it. Arguments the kernel would refuse go there,
+ * so that it refuses them before any event is taken; the signal mask is
+ * the kernel's to check, and is not looked at.
+ */
+static int ring_wait(int epfd, struct epoll_event *events, int maxevents,
+		     int timeout_ms, const struct timespec *ts, int use_ts)
+{
+	struct slot *slot;
+	int n = -1, zero, err = errno;
+
+	if (maxevents <= 0 || maxevents > MAX_EVENTS || !events)
+		return -1;
+	slot = slot_find(epfd);
+	if (!slot || !slot_hold(slot))
+		return -1;
+	if (xepoll_ring_dead(&slot->ring)) {
+		slot_drop(slot);
+		goto out;
+	}
+	zero = !timeout_ms;
+	if (use_ts) {
+		if (ts && (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000L))
+			goto out;
+		zero = ts && !ts->tv_sec && !ts->tv_nsec;
+	}
+	n = xepoll_ring_gather(&slot->ring, events, maxevents);
+	if (!n && (!zero || xepoll_ring_kready(&slot->ring)))
+		n = -1;
+out:
+	slot_release(slot);
+	errno = err;
+	return n;
+}
+
+/* epoll_wait() and epoll_pwait() on xepoll. */
+static int wait_ms(int epfd, struct epoll_event *events, int maxevents,
+		   int timeout, const sigset_t *sigmask)
+{
+	int n = ring_wait(epfd, events, maxevents, timeout, NULL, 0);
+
+	if (n >= 0)
+		return n;
+	n = xepoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	/* Not open: whatever ring its number had is not its. */
+	if (n < 0 && errno == EBADF)
+		ring_forget(epfd);
+	return n;
+}
+
+/* epoll_pwait2() on xepoll. */
+static int wait_ts(int epfd, struct epoll_event *events, int maxevents,
+		   const struct timespec *timeout, const sigset_t *sigmask)
+{
+	int n = ring_wait(epfd, events, maxevents, -1, timeout, 1);
+
+	if (n >= 0)
+		return n;
+	n = xepoll_pwait2(epfd, events, maxevents, timeout, sigmask);
+	if (n < 0 && errno == EBADF)
+		ring_forget(epfd);
+	return n;
+}
+
+/* epoll_ctl() on xepoll. */
+static int ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	int ret = xepoll_ctl(epfd, op, fd, event);
+
+	if (!ret)
+		ring_note_ctl(epfd, op, event);
+	return ret;
+}
+
+/* XEPOLL_PRELOAD_RING: a number of entries, 0 for none. */
+static void ring_init(void)
+{
+	const char *v = getenv("XEPOLL_PRELOAD_RING");
+	unsigned long n;
+	char *end;
+	int err = errno;
+
+	if (v && *v >= '0' && *v <= '9') {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (!*end)
+			ring_entries = errno || n > XEPOLL_RING_MAX_ENTRIES ?
+				XEPOLL_RING_MAX_ENTRIES : (unsigned int)n;
+	}
+	errno = err;
 }
 
 /* A message on stderr, with write(2) only. */
@@ -169,9 +544,11 @@ static int xcreate1(int flags, int size, int legacy)
 		return -1;
 	}
 	if (atomic_load(&mode) != MODE_NATIVE) {
+		ring_sweep();
 		fd = xepoll_create1(flags);
 		if (fd >= 0) {
 			atomic_compare_exchange_strong(&mode, &expected, MODE_XEPOLL);
+			ring_forget(fd);
 			return fd;
 		}
 		if (create_failed(errno) < 0)
@@ -202,6 +579,8 @@ int epoll_create1(int flags)
  * then on. The probe is a wait whose argument address is 0: an instance
  * answers EFAULT, before it looks at anything, and changes nothing; any
  * other file answers ENOTTY (the device too: waits are for instances).
+ * The instance may have a ring already, set up before the execve(): it is
+ * mapped, for the waits to come.
  */
 static int inherited(int ret, int epfd)
 {
@@ -214,6 +593,8 @@ static int inherited(int ret, int epfd)
 		return 0;
 	}
 	atomic_compare_exchange_strong(&mode, &expected, MODE_XEPOLL);
+	if (ring_entries)
+		ring_attach(epfd, 0);
 	return 1;
 }
 
@@ -222,10 +603,10 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	int ret;
 
 	if (xepoll_active())
-		return xepoll_ctl(epfd, op, fd, event);
+		return ctl(epfd, op, fd, event);
 	RESOLVE(epoll_ctl);
 	ret = real_epoll_ctl(epfd, op, fd, event);
-	return inherited(ret, epfd) ? xepoll_ctl(epfd, op, fd, event) : ret;
+	return inherited(ret, epfd) ? ctl(epfd, op, fd, event) : ret;
 }
 
 int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
@@ -233,10 +614,10 @@ int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 	int ret;
 
 	if (xepoll_active())
-		return xepoll_wait(epfd, events, maxevents, timeout);
+		return wait_ms(epfd, events, maxevents, timeout, NULL);
 	RESOLVE(epoll_wait);
 	ret = real_epoll_wait(epfd, events, maxevents, timeout);
-	return inherited(ret, epfd) ? xepoll_wait(epfd, events, maxevents, timeout) : ret;
+	return inherited(ret, epfd) ? wait_ms(epfd, events, maxevents, timeout, NULL) : ret;
 }
 
 int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
@@ -245,11 +626,11 @@ int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout
 	int ret;
 
 	if (xepoll_active())
-		return xepoll_pwait(epfd, events, maxevents, timeout, sigmask);
+		return wait_ms(epfd, events, maxevents, timeout, sigmask);
 	RESOLVE(epoll_pwait);
 	ret = real_epoll_pwait(epfd, events, maxevents, timeout, sigmask);
 	return inherited(ret, epfd) ?
-		xepoll_pwait(epfd, events, maxevents, timeout, sigmask) : ret;
+		wait_ms(epfd, events, maxevents, timeout, sigmask) : ret;
 }
 
 int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
@@ -258,7 +639,7 @@ int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 	int ret;
 
 	if (xepoll_active())
-		return xepoll_pwait2(epfd, events, maxevents, timeout, sigmask);
+		return wait_ts(epfd, events, maxevents, timeout, sigmask);
 	RESOLVE(epoll_pwait2);
 	if (real_epoll_pwait2)
 		ret = real_epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
@@ -266,7 +647,7 @@ int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 		ret = (int)next_syscall(SYS_epoll_pwait2, epfd, (long)events, maxevents,
 					(long)timeout, (long)sigmask, KERNEL_SIGSET_SIZE);
 	return inherited(ret, epfd) ?
-		xepoll_pwait2(epfd, events, maxevents, timeout, sigmask) : ret;
+		wait_ts(epfd, events, maxevents, timeout, sigmask) : ret;
 }
 
 /*
@@ -354,25 +735,25 @@ long syscall(long nr, ...)
 		break;
 	case SYS_epoll_ctl:
 		if (xepoll_active())
-			return xepoll_ctl((int)a[0], (int)a[1], (int)a[2], (void *)a[3]);
+			return ctl((int)a[0], (int)a[1], (int)a[2], (void *)a[3]);
 		break;
 #ifdef SYS_epoll_wait
 	case SYS_epoll_wait:
 		if (xepoll_active())
-			return xepoll_wait((int)a[0], (void *)a[1], (int)a[2], (int)a[3]);
+			return wait_ms((int)a[0], (void *)a[1], (int)a[2], (int)a[3], NULL);
 		break;
 #endif
 	case SYS_epoll_pwait:
 		if (xepoll_active())
 			return bad_sigset(a[4], a[5]) ? -1 :
-				xepoll_pwait((int)a[0], (void *)a[1], (int)a[2], (int)a[3],
-					     (void *)a[4]);
+				wait_ms((int)a[0], (void *)a[1], (int)a[2], (int)a[3],
+					(void *)a[4]);
 		break;
 	case SYS_epoll_pwait2:
 		if (xepoll_active())
 			return bad_sigset(a[4], a[5]) ? -1 :
-				xepoll_pwait2((int)a[0], (void *)a[1], (int)a[2],
-					      (void *)a[3], (void *)a[4]);
+				wait_ts((int)a[0], (void *)a[1], (int)a[2],
+					(void *)a[3], (void *)a[4]);
 		break;
 	case SYS_ioctl: {
 		int ret;
