@@ -5,12 +5,13 @@
 #
 # Builds xepoll and xepoll-bench, boots one Debian kernel in QEMU (6.12 by
 # default; XEPOLL_KERNEL=6.1 picks the other), runs every workload there
-# on xepoll, native epoll, poll and io_uring in that one boot (the close
-# workload also before the module is loaded), and writes
-# under bench/: results.json (one record per workload case and mechanism),
-# results.txt (the table the run printed), results.rst (the same for the
-# documentation), ratio.png and scaling.png, and command.txt (what made
-# them). A run with a kernel splat or without its records fails.
+# on xepoll (with and without its ring), native epoll, poll and io_uring
+# in that one boot (the close workload also before the module is loaded),
+# and writes under bench/: results.json (one record per workload case and
+# mechanism), results.txt (the table the run printed), results.rst (the
+# same for the documentation), ratio.png and scaling.png, and command.txt
+# (what made them). A run with a kernel splat or without its records
+# fails.
 #
 # --publish then copies those files to Documentation/bench/, where the
 # newest results are kept. --profile runs the workloads under perf record
