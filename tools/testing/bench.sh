@@ -10,8 +10,8 @@
 # and writes under bench/: results.json (one record per workload case and
 # mechanism), results.txt (the table the run printed), results.rst (the
 # same for the documentation), ratio.png and scaling.png, and command.txt
-# (what made them). A run with a kernel splat or without its records
-# fails.
+# (what made them, and how long the build, boot and run took). A run with
+# a kernel splat or without its records fails.
 #
 # --publish then copies those files to Documentation/bench/, where the
 # newest results are kept. --profile runs the workloads under perf record
@@ -93,6 +93,7 @@ kernel: Debian $v, in QEMU ($(cat "$out/accel"), $cpus vCPU, 1 GiB), one boot
 host: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)
 date: $(date -u '+%Y-%m-%d %H:%M UTC')
 commit: $(git -C "$XEPOLL_TOP" describe --always --dirty 2>/dev/null || echo unknown)
+time: $(xep_elapsed) (m:ss), building, booting and running
 EOT
 /usr/bin/python3 "$XEPOLL_TOP/tools/bench/report.py" --kernel "$v" --accel "$(cat "$out/accel")" \
 	"$out/raw.json" "$R"
