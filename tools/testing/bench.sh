@@ -86,7 +86,7 @@ fi
 tr -d '\r' <"$out/results.log" |
 	sed -n '/^XEPOLL bench-json-begin/,/^XEPOLL bench-json-end/{/^XEPOLL /d;p}' >"$out/raw.json"
 tr -d '\r' <"$out/results.log" |
-	sed -n '/^XEPOLL bench-json-begin/q;/^XEPOLL /d;p' >"$R/results.txt"
+	sed '/^XEPOLL bench-json-begin/,$d;/^XEPOLL /d' >"$R/results.txt"
 cat >"$R/command.txt" <<EOT
 make bench${args[*]:+ BENCH_ARGS=\"${args[*]}\"}
 kernel: Debian $v, in QEMU ($(cat "$out/accel"), $cpus vCPU, 1 GiB), one boot
