@@ -4,7 +4,7 @@
  * poll(2) and io_uring, timed in one process so that their ratios mean
  * something.
  *
- * A mechanism (mech.c, mech_uring.c) is reached through struct mech: an
+ * A mechanism (mech.c, mech_ring.c, mech_uring.c) is reached through struct mech: an
  * event set that files are added to, modified in and deleted from, and that
  * is waited on for struct epoll_event records. A workload (floor.c,
  * churn.c, batch.c, sparse.c, pingpong.c, fanout.c, echo.c, memory.c,
@@ -25,6 +25,7 @@
 enum mech_id {
 	MECH_EPOLL,
 	MECH_XEPOLL,
+	MECH_RING,
 	MECH_POLL,
 	MECH_URING,
 	MECH_NR,
@@ -87,7 +88,8 @@ struct mech {
 int apply_each(const struct mech *m, struct evset *set,
 	       struct xepoll_change *changes, unsigned int nr);
 
-extern const struct mech mech_epoll, mech_xepoll, mech_poll, mech_uring;
+extern const struct mech mech_epoll, mech_xepoll, mech_ring, mech_poll,
+	mech_uring;
 extern const struct mech *const mechs[MECH_NR];
 
 /* Whether a mechanism works on this machine (/dev/xepoll, io_uring). */

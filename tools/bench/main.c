@@ -306,7 +306,7 @@ static void usage(void)
 	      "workloads: floor churn batch sparse pingpong fanout echo memory close errors\n"
 	      "           perf-wait perf-ctl (an --only entry WORKLOAD:WORD picks the\n"
 	      "           cases whose parameters hold WORD, e.g. perf-wait:mode=nested)\n"
-	      "mechanisms: epoll xepoll poll io_uring\n", stderr);
+	      "mechanisms: epoll xepoll xepoll-ring poll io_uring\n", stderr);
 	exit(2);
 }
 
@@ -400,8 +400,9 @@ int main(int argc, char **argv)
 		       "per operation (bytes for memory), x: its ratio to native epoll's median\n\n",
 		       nr_cases, opts.unloaded ? " without the module" : "", opts.repeats);
 		printf("%-55s", "");
+		/* A column is 18 wide: room for a name of 11 ("xepoll-ring"). */
 		for (id = 0; id < MECH_NR; id++)
-			printf(" %10s %6s", mechs[id]->name, "");
+			printf(" %11s %5s", mechs[id]->name, "");
 		putchar('\n');
 	}
 	if (json_path) {

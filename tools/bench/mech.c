@@ -2,7 +2,8 @@
 /*
  * The mechanisms that keep their interest list in the kernel and wait for
  * epoll's records: native epoll, xepoll through libxepoll, and poll(2) with
- * the interest list in user space. io_uring is in mech_uring.c.
+ * the interest list in user space. xepoll with its ring is in mech_ring.c,
+ * io_uring in mech_uring.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -365,6 +366,7 @@ const struct mech mech_poll = {
 const struct mech *const mechs[MECH_NR] = {
 	[MECH_EPOLL] = &mech_epoll,
 	[MECH_XEPOLL] = &mech_xepoll,
+	[MECH_RING] = &mech_ring,
 	[MECH_POLL] = &mech_poll,
 	[MECH_URING] = &mech_uring,
 };

@@ -24,9 +24,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-MECHS = ["epoll", "xepoll", "poll", "io_uring"]
-COLORS = {"epoll": "#4c72b0", "xepoll": "#dd8452", "poll": "#55a868",
-          "io_uring": "#c44e52"}
+MECHS = ["epoll", "xepoll", "xepoll-ring", "poll", "io_uring"]
+COLORS = {"epoll": "#4c72b0", "xepoll": "#dd8452", "xepoll-ring": "#8172b3",
+          "poll": "#55a868", "io_uring": "#c44e52"}
 
 
 def cases(records):
@@ -116,7 +116,8 @@ def plot_ratio(path, rows, title):
         for m in MECHS[1:]:
             r = by.get(m)
             data[m].append(r["ratio_vs_epoll"] if r and r["ratio_vs_epoll"] else None)
-    height = 0.8 / 3
+    others = MECHS[1:]
+    height = 0.8 / len(others)
     fig, (left, right) = plt.subplots(1, 2, figsize=(14, 0.32 * len(labels) + 2),
                                       sharey=True)
     ys = range(len(labels))
@@ -126,8 +127,8 @@ def plot_ratio(path, rows, title):
     left.axvline(1.10, color="red", linewidth=0.8, linestyle="--")
     left.set_xlim(0, max(1.5, max((v for v in data["xepoll"] if v), default=1) * 1.1))
     left.set_title("xepoll / epoll (target: at most 1.10, dashed)")
-    for i, m in enumerate(MECHS[1:]):
-        right.barh([y + (i - 1) * height for y in ys],
+    for i, m in enumerate(others):
+        right.barh([y + (i - (len(others) - 1) / 2) * height for y in ys],
                    [v if v else 0 for v in data[m]], height=height,
                    color=COLORS[m], label=m)
     right.set_xscale("log")

@@ -5,13 +5,14 @@
 #
 # Builds xepoll, xepoll-bench and the interposer, boots one Debian kernel
 # in QEMU (6.12 by default; XEPOLL_KERNEL=6.1 picks the other), runs every
-# workload there on xepoll, native epoll, poll and io_uring in that one
-# boot (the close workload also before the module is loaded; the kernel's
-# own perf bench epoll natively and through the interposer), and writes
-# under bench/: results.json (one record per workload case and mechanism),
-# results.txt (the table the run printed), results.rst (the same for the
-# documentation), ratio.png and scaling.png, and command.txt (what made
-# them). A run with a kernel splat or without its records fails.
+# workload there on xepoll (with and without its ring), native epoll, poll
+# and io_uring in that one boot (the close workload also before the module
+# is loaded; the kernel's own perf bench epoll natively and through the
+# interposer), and writes under bench/: results.json (one record per
+# workload case and mechanism), results.txt (the table the run printed),
+# results.rst (the same for the documentation), ratio.png and scaling.png,
+# and command.txt (what made them, and how long the build, boot and run
+# took). A run with a kernel splat or without its records fails.
 #
 # --publish then copies those files to Documentation/bench/, where the
 # newest results are kept. --profile runs the workloads under perf record
@@ -93,13 +94,14 @@ fi
 tr -d '\r' <"$out/results.log" |
 	sed -n '/^XEPOLL bench-json-begin/,/^XEPOLL bench-json-end/{/^XEPOLL /d;p}' >"$out/raw.json"
 tr -d '\r' <"$out/results.log" |
-	sed -n '/^XEPOLL bench-json-begin/q;/^XEPOLL /d;p' >"$R/results.txt"
+	sed '/^XEPOLL bench-json-begin/,$d;/^XEPOLL /d' >"$R/results.txt"
 cat >"$R/command.txt" <<EOT
 make bench${args[*]:+ BENCH_ARGS=\"${args[*]}\"}
 kernel: Debian $v, in QEMU ($(cat "$out/accel"), $cpus vCPU, 1 GiB), one boot
 host: $(nproc) CPUs, $(sed -n 's/^model name\t*: //p' /proc/cpuinfo | head -n 1)
 date: $(date -u '+%Y-%m-%d %H:%M UTC')
 commit: $(git -C "$XEPOLL_TOP" describe --always --dirty 2>/dev/null || echo unknown)
+time: $(xep_elapsed) (m:ss), building, booting and running
 EOT
 /usr/bin/python3 "$XEPOLL_TOP/tools/bench/report.py" --kernel "$v" --accel "$(cat "$out/accel")" \
 	"$out/raw.json" "$R"
