@@ -279,6 +279,8 @@ static inline bool xep_file_is_instance(const struct file *file)
 void xep_instance_get(struct xep_instance *ep);
 void xep_instance_put(struct xep_instance *ep);
 void __xep_instance_reap(struct xep_instance *ep);
+__poll_t xep_instance_poll_nested(struct file *file, poll_table *pt, int depth);
+void xep_instance_poll_wake(struct xep_instance *ep, struct xep_item *from);
 
 /*
  * Take the items whose file's last close claimed them out of the tree
@@ -292,8 +294,5 @@ static inline void xep_instance_reap(struct xep_instance *ep)
 	if (unlikely(!llist_empty(&ep->released)))
 		__xep_instance_reap(ep);
 }
-
-__poll_t xep_instance_poll_nested(struct file *file, poll_table *pt, int depth);
-void xep_instance_poll_wake(struct xep_instance *ep, struct xep_item *from);
 
 #endif /* _XEPOLL_INSTANCE_H */
