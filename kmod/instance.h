@@ -198,6 +198,8 @@ struct xep_item {
 	u64 data;
 	bool pinned;
 	bool held;
+	bool ring_live;
+	bool ring_used;
 	union {
 		struct xep_pwq *pwqlist;
 		struct llist_node rellink;
@@ -206,8 +208,6 @@ struct xep_item {
 	struct hlist_node fnode;
 	struct wakeup_source *ws;
 	u64 ring_pos;
-	bool ring_live;
-	bool ring_used;
 	struct xep_pwq pwq;
 };
 

@@ -28,8 +28,8 @@
  * A run that was not what it says fails: the interposed run must have
  * made all of perf's instances anon_inode:[xepoll] and none
  * anon_inode:[eventpoll] (perf's descriptors are looked at while it
- * runs), and, for wait, /sys/kernel/xepoll/events must have grown by at
- * least the operations perf counted; the native run the reverse, so a
+ * runs), and, for wait, /sys/kernel/xepoll/events and ring_cells together
+ * must have grown by at least the operations perf counted; the native run the reverse, so a
  * silent fallback to epoll cannot pass for xepoll.
  *
  * perf is found in PATH, or at XEPOLL_BENCH_PERF; the interposer at
@@ -56,6 +56,7 @@
 #define PERF_SECS	2
 #define DEFAULT_PRELOAD	"/lib/libxepoll-preload.so"
 #define EVENTS_FILE	"/sys/kernel/xepoll/events"
+#define RING_CELLS_FILE	"/sys/kernel/xepoll/ring_cells"
 
 enum perf_bench { PB_WAIT, PB_CTL };
 
@@ -134,11 +135,11 @@ static void fd_kinds(pid_t pid, unsigned int *xep, unsigned int *ep)
 	closedir(dp);
 }
 
-/* xepoll's count of events delivered, or -1 without the module. */
-static long long xepoll_events(void)
+/* A counter of /sys/kernel/xepoll, or -1 without it. */
+static long long xepoll_counter(const char *path)
 {
 	long long v = -1;
-	FILE *f = fopen(EVENTS_FILE, "r");
+	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return -1;
@@ -146,6 +147,19 @@ static long long xepoll_events(void)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+/*
+ * xepoll's count of events delivered, or -1 without the module: those a
+ * wait reported, and the ring's cells, which the interposer reaps from an
+ * edge-triggered registration's ring without a wait of the kernel's.
+ */
+static long long xepoll_events(void)
+{
+	long long ev = xepoll_counter(EVENTS_FILE);
+	long long cells = xepoll_counter(RING_CELLS_FILE);
+
+	return ev < 0 ? -1 : ev + (cells < 0 ? 0 : cells);
 }
 
 /* The number after the first @key in @text (skipping blanks), or -1. */

@@ -138,8 +138,12 @@ int xepoll_ring_reap(struct xepoll_ring *ring, struct epoll_event *events,
 						 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			continue;
 		got = __atomic_exchange_n(&cell->events, 0, __ATOMIC_ACQ_REL);
-		events[n].events = got;
-		events[n].data.u64 = __atomic_load_n(&cell->data, __ATOMIC_RELAXED);
+		/* A cancelled cell is skipped, and writes nothing. */
+		if (got) {
+			events[n].events = got;
+			events[n].data.u64 = __atomic_load_n(&cell->data,
+							     __ATOMIC_RELAXED);
+		}
 		/* Free for the position one lap on. */
 		__atomic_store_n(&cell->seq, h + entries, __ATOMIC_RELEASE);
 		if (got)
