@@ -115,8 +115,13 @@ int xepoll_ring_reap(struct xepoll_ring *ring, struct epoll_event *events,
 		     int maxevents)
 {
 	uint32_t entries = ring->mask + 1;
-	/* Bounded: the mapping is anyone's to write. */
-	uint64_t looks = (uint64_t)entries + (uint64_t)maxevents;
+	/*
+	 * Bounded by the ring, as the kernel's reap is: each look takes a
+	 * cell or finds one another consumer took, so twice as many looks as
+	 * cells see the ring empty, and garbage in the mapping (anyone's to
+	 * write) cannot keep a caller here for @maxevents looks.
+	 */
+	uint64_t looks = 2 * (uint64_t)entries;
 	int n = 0;
 
 	if (maxevents <= 0) {
