@@ -99,6 +99,24 @@ efault:
 	return -EFAULT;
 }
 
+/*
+ * The other way: write @karg, @ksize bytes, to the caller's @usize-byte
+ * struct at @arg (never smaller: the table refuses a size below the first
+ * version's), and zero the rest of a larger one (a caller built with a
+ * newer header), so that no field it names is left as it was.
+ */
+static int xep_ioc_copy_out(unsigned long arg, size_t usize,
+			    const void *karg, size_t ksize)
+{
+	void __user *uarg = u64_to_user_ptr((u64)arg);
+
+	if (copy_to_user(uarg, karg, ksize))
+		return -EFAULT;
+	if (usize > ksize && clear_user(uarg + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
 static long xep_ioc_create(struct file *file, unsigned long arg, size_t usize)
 {
 	struct xepoll_create create __uninitialized;
@@ -176,37 +194,23 @@ static long xep_ioc_set_params(struct file *file, unsigned long arg,
 	return xep_busy_poll_set_params(file->private_data, &params);
 }
 
-/*
- * The struct this module knows, and zeroes for the rest of a larger one
- * (a caller built with a newer header), so that no field it names is left
- * as it was.
- */
+/* XEPOLL_IOC_GET_PARAMS: the parameters out, by xep_ioc_copy_out(). */
 static long xep_ioc_get_params(struct file *file, unsigned long arg,
 			       size_t usize)
 {
-	void __user *uarg = u64_to_user_ptr((u64)arg);
 	struct xepoll_params params;
 	long ret;
 
 	ret = xep_busy_poll_get_params(file->private_data, &params);
 	if (ret)
 		return ret;
-	if (copy_to_user(uarg, &params, sizeof(params)))
-		return -EFAULT;
-	if (usize > sizeof(params) &&
-	    clear_user(uarg + sizeof(params), usize - sizeof(params)))
-		return -EFAULT;
-	return 0;
+	return xep_ioc_copy_out(arg, usize, &params, sizeof(params));
 }
 
-/*
- * XEPOLL_IOC_RING_SETUP: the caller's request in, the ring's geometry
- * back, with the rest of a larger struct zeroed, as GET_PARAMS does.
- */
+/* XEPOLL_IOC_RING_SETUP: the caller's request in, the ring's geometry out. */
 static long xep_ioc_ring_setup(struct file *file, unsigned long arg,
 			       size_t usize)
 {
-	void __user *uarg = u64_to_user_ptr((u64)arg);
 	struct xepoll_ring_setup setup;
 	int ret = xep_ioc_copy(&setup, sizeof(setup), arg, usize);
 
@@ -216,12 +220,7 @@ static long xep_ioc_ring_setup(struct file *file, unsigned long arg,
 	if (ret)
 		return ret;
 	/* The ring stays: a caller can ask for this again (entries 0). */
-	if (copy_to_user(uarg, &setup, sizeof(setup)))
-		return -EFAULT;
-	if (usize > sizeof(setup) &&
-	    clear_user(uarg + sizeof(setup), usize - sizeof(setup)))
-		return -EFAULT;
-	return 0;
+	return xep_ioc_copy_out(arg, usize, &setup, sizeof(setup));
 }
 
 #define XEP_IOC_STRUCT(first_size)	\
