@@ -31,15 +31,17 @@
  * The first version of each struct: the sizes are ABI and never change;
  * a struct grows only by adding fields after these.
  */
-static_assert(sizeof(struct xepoll_create) == 8);
-static_assert(sizeof(struct xepoll_ctl) == 24);
+static_assert(sizeof(struct xepoll_create) == XEPOLL_CREATE_SIZE_VER0);
+static_assert(sizeof(struct xepoll_ctl) == XEPOLL_CTL_SIZE_VER0);
 static_assert(sizeof(struct xepoll_event) == XEPOLL_EVENT_SIZE);
 static_assert(sizeof(struct xepoll_wait) >= XEPOLL_WAIT_SIZE_VER0);
 static_assert(offsetof(struct xepoll_wait, min_events) == XEPOLL_WAIT_SIZE_VER0);
 static_assert(sizeof(struct xepoll_wait) == XEPOLL_WAIT_SIZE_VER1);
-static_assert(sizeof(struct xepoll_submit) == 40);
-static_assert(sizeof(struct xepoll_params) == 8);
-static_assert(sizeof(struct xepoll_ring_setup) == 32);
+static_assert(sizeof(struct xepoll_submit) == XEPOLL_SUBMIT_SIZE_VER0);
+static_assert(sizeof(struct xepoll_params) == XEPOLL_PARAMS_SIZE_VER0);
+static_assert(offsetof(struct xepoll_ring_setup, tail_off) ==
+	      XEPOLL_RING_SETUP_SIZE_VER0);
+static_assert(sizeof(struct xepoll_ring_setup) == XEPOLL_RING_SETUP_SIZE_VER1);
 
 /**
  * struct xep_ioc_def - one ioctl command
@@ -101,16 +103,17 @@ efault:
 
 /*
  * The other way: write @karg, @ksize bytes, to the caller's @usize-byte
- * struct at @arg (never smaller: the table refuses a size below the first
- * version's), and zero the rest of a larger one (a caller built with a
- * newer header), so that no field it names is left as it was.
+ * struct at @arg: only the fields an older caller's smaller struct has
+ * (never smaller than the first version: the table refuses that), and
+ * zeroes over the rest of a larger one (a caller built with a newer
+ * header), so that no field it names is left as it was.
  */
 static int xep_ioc_copy_out(unsigned long arg, size_t usize,
 			    const void *karg, size_t ksize)
 {
 	void __user *uarg = u64_to_user_ptr((u64)arg);
 
-	if (copy_to_user(uarg, karg, ksize))
+	if (copy_to_user(uarg, karg, min(usize, ksize)))
 		return -EFAULT;
 	if (usize > ksize && clear_user(uarg + ksize, usize - ksize))
 		return -EFAULT;
@@ -233,7 +236,7 @@ static long xep_ioc_ring_setup(struct file *file, unsigned long arg,
 static const struct xep_ioc_def xep_ioctls[] = {
 	[_IOC_NR(XEPOLL_IOC_CREATE)] = {
 		.targets = XEP_IOC_DEVICE,
-		XEP_IOC_STRUCT(8),
+		XEP_IOC_STRUCT(XEPOLL_CREATE_SIZE_VER0),
 		.handler = xep_ioc_create,
 	},
 	[_IOC_NR(XEPOLL_IOC_CLOSE)] = {
@@ -243,7 +246,7 @@ static const struct xep_ioc_def xep_ioctls[] = {
 	},
 	[_IOC_NR(XEPOLL_IOC_CTL)] = {
 		.targets = XEP_IOC_INSTANCE,
-		XEP_IOC_STRUCT(24),
+		XEP_IOC_STRUCT(XEPOLL_CTL_SIZE_VER0),
 		.handler = xep_ioc_ctl,
 	},
 	[_IOC_NR(XEPOLL_IOC_WAIT)] = {
@@ -253,23 +256,23 @@ static const struct xep_ioc_def xep_ioctls[] = {
 	},
 	[_IOC_NR(XEPOLL_IOC_SUBMIT)] = {
 		.targets = XEP_IOC_INSTANCE,
-		XEP_IOC_STRUCT_RW(40),
+		XEP_IOC_STRUCT_RW(XEPOLL_SUBMIT_SIZE_VER0),
 		.handler = xep_ioc_submit,
 	},
 	/* Only where the kernel's epoll has EPIOCSPARAMS (compat.h). */
 	[_IOC_NR(XEPOLL_IOC_SET_PARAMS)] = {
 		.targets = XEP_HAS_BUSY_POLL_PARAMS ? XEP_IOC_INSTANCE : 0,
-		XEP_IOC_STRUCT(8),
+		XEP_IOC_STRUCT(XEPOLL_PARAMS_SIZE_VER0),
 		.handler = xep_ioc_set_params,
 	},
 	[_IOC_NR(XEPOLL_IOC_GET_PARAMS)] = {
 		.targets = XEP_HAS_BUSY_POLL_PARAMS ? XEP_IOC_INSTANCE : 0,
-		XEP_IOC_STRUCT_R(8),
+		XEP_IOC_STRUCT_R(XEPOLL_PARAMS_SIZE_VER0),
 		.handler = xep_ioc_get_params,
 	},
 	[_IOC_NR(XEPOLL_IOC_RING_SETUP)] = {
 		.targets = XEP_IOC_INSTANCE,
-		XEP_IOC_STRUCT_RW(32),
+		XEP_IOC_STRUCT_RW(XEPOLL_RING_SETUP_SIZE_VER0),
 		.handler = xep_ioc_ring_setup,
 	},
 };

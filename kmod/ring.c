@@ -86,6 +86,7 @@ static_assert(offsetof(struct xep_ring_cell, data) ==
 #define XEP_RING_HEAD_OFF	0
 #define XEP_RING_KREADY_OFF	L1_CACHE_BYTES
 #define XEP_RING_FLAGS_OFF	(L1_CACHE_BYTES + sizeof(u32))
+#define XEP_RING_TAIL_OFF	(L1_CACHE_BYTES + 2 * sizeof(u32))
 #define XEP_RING_CELLS_OFF	(2 * L1_CACHE_BYTES)
 
 /**
@@ -94,6 +95,8 @@ static_assert(offsetof(struct xep_ring_cell, data) ==
  * @head:	the consumers' position (shared, user-written)
  * @kready:	how many items wait on ep->rdllist (shared, kernel-written)
  * @flags:	XEPOLL_RING_* bits (shared, kernel-written)
+ * @utail:	the low 32 bits of @tail, for consumers to stop at (shared,
+ *		kernel-written, under ep->lock; never read by the kernel)
  * @mask:	the number of cells less one (immutable)
  * @tail:	the next position to fill, in 64 bits so that an item's
  *		stale position can never alias a live one (ep->lock)
@@ -109,6 +112,7 @@ struct xep_ring {
 	u32 *head;
 	u32 *kready;
 	u32 *flags;
+	u32 *utail;
 	u32 mask;
 	u64 tail;
 	struct page **pages;
@@ -247,6 +251,7 @@ static struct xep_ring *xep_ring_alloc(unsigned int entries)
 	ring->head = ring->mem + XEP_RING_HEAD_OFF;
 	ring->kready = ring->mem + XEP_RING_KREADY_OFF;
 	ring->flags = ring->mem + XEP_RING_FLAGS_OFF;
+	ring->utail = ring->mem + XEP_RING_TAIL_OFF;
 	ring->cells = ring->mem + XEP_RING_CELLS_OFF;
 	/* Cell i is free for position i. */
 	for (i = 0; i < entries; i++)
@@ -281,7 +286,8 @@ int xep_ring_setup(struct xep_instance *ep, struct xepoll_ring_setup *args)
 	struct xep_ring *ring;
 	int ret = 0;
 
-	if (args->flags || args->entries > XEPOLL_RING_MAX_ENTRIES)
+	if (args->flags || args->__reserved ||
+	    args->entries > XEPOLL_RING_MAX_ENTRIES)
 		return -EINVAL;
 
 	mutex_lock(&ep->mtx);
@@ -315,6 +321,7 @@ int xep_ring_setup(struct xep_instance *ep, struct xepoll_ring_setup *args)
 	args->kready_off = XEP_RING_KREADY_OFF;
 	args->flags_off = XEP_RING_FLAGS_OFF;
 	args->cells_off = XEP_RING_CELLS_OFF;
+	args->tail_off = XEP_RING_TAIL_OFF;
 out:
 	mutex_unlock(&ep->mtx);
 	return ret;
@@ -418,6 +425,8 @@ bool xep_ring_publish(struct xep_instance *ep, struct xep_item *item,
 	smp_store_release(&cell->seq, (u32)pos + 1);
 	/* Lockless readers: xep_ring_tail(). */
 	WRITE_ONCE(ring->tail, pos + 1);
+	/* After the cell: a consumer that loads it with acquire finds it. */
+	smp_store_release(ring->utail, (u32)pos + 1);
 	item->ring_pos = pos;
 	item->ring_live = true;
 	item->ring_used = true;

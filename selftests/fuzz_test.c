@@ -712,7 +712,7 @@ static void fuzz_submit(struct fuzz *f, unsigned long cmd, size_t usize, bool ta
 
 /* The geometry a ring of @entries asked for must have. */
 static void ring_geometry_check(struct fuzz *f, const struct xepoll_ring_setup *s,
-				unsigned int entries)
+				unsigned int entries, size_t usize)
 {
 	unsigned int want = 2;
 
@@ -732,6 +732,13 @@ static void ring_geometry_check(struct fuzz *f, const struct xepoll_ring_setup *
 	      !(s->cells_off % 8),
 	      "ring offsets: head %u kready %u flags %u cells %u", s->head_off,
 	      s->kready_off, s->flags_off, s->cells_off);
+	/* The second version's fields, to a caller that has them. */
+	if (usize < XEPOLL_RING_SETUP_SIZE_VER1)
+		return;
+	CHECK(f, s->tail_off && s->tail_off + 4 <= s->cells_off && !(s->tail_off % 4) &&
+	      s->tail_off != s->head_off && s->tail_off != s->kready_off &&
+	      s->tail_off != s->flags_off && !s->__reserved,
+	      "ring tail at %u, reserved %#x", s->tail_off, s->__reserved);
 }
 
 /* Random entries for a ring: mostly small, sometimes any size, or bad. */
@@ -769,9 +776,13 @@ static void fuzz_ring_setup(struct fuzz *f, unsigned long cmd, size_t usize, boo
 		s.size = (uint32_t)xep_rand(&f->rnd);
 		s.mask = (uint32_t)xep_rand(&f->rnd);
 		s.cells_off = (uint32_t)xep_rand(&f->rnd);
+		s.tail_off = (uint32_t)xep_rand(&f->rnd);
 	}
+	/* Reserved: in the part of the struct the caller passes. */
+	if (usize >= XEPOLL_RING_SETUP_SIZE_VER1 && !xep_rand_below(&f->rnd, 12))
+		s.__reserved = (uint32_t)xep_rand(&f->rnd) | 1;
 
-	if (s.flags || s.entries > XEPOLL_RING_MAX_ENTRIES)
+	if (s.flags || s.__reserved || s.entries > XEPOLL_RING_MAX_ENTRIES)
 		want = -EINVAL;
 	else if (!s.entries)
 		want = f->ring_entries ? 0 : -ENODEV;
@@ -802,7 +813,7 @@ static void fuzz_ring_setup(struct fuzz *f, unsigned long cmd, size_t usize, boo
 	if (ret)
 		return;
 	out = (struct xepoll_ring_setup *)(uintptr_t)arg;
-	ring_geometry_check(f, out, f->ring_entries);
+	ring_geometry_check(f, out, f->ring_entries, usize);
 	CHECK(f, out->entries == f->ring_entries, "RING_SETUP: %u entries, the ring has %u",
 	      out->entries, f->ring_entries);
 }
@@ -914,7 +925,7 @@ static void ring_remake(struct fuzz *f)
 		count(f, ret);
 	}
 	CHECK(f, ret == 0, "ring setup of %u: %s", entries, errname(ret));
-	ring_geometry_check(f, &r->s, entries);
+	ring_geometry_check(f, &r->s, entries, sizeof(r->s));
 	r->maplen = r->s.size;
 	r->map = ring_mmap(0, r->maplen, PROT_READ | PROT_WRITE, MAP_SHARED, r->ep, 0);
 	CHECK(f, r->map != MAP_FAILED, "mmap of the ring: %m");
@@ -1189,7 +1200,7 @@ static void fuzz_one(struct fuzz *f)
 	static const unsigned int nrs[] = { 1, 2, 0x10, 0x11, 0x12, 0x16 };
 	/* Each struct's size now, and its first version's (smaller: EINVAL). */
 	static const size_t ksize[] = { [1] = 8, [0x10] = 24, [0x11] = 64, [0x12] = 40,
-					[0x16] = 32 };
+					[0x16] = 40 };
 	static const size_t kmin[] = { [1] = 8, [0x10] = 24, [0x11] = 48, [0x12] = 40,
 				       [0x16] = 32 };
 	unsigned int nr, dir, magic;

@@ -378,14 +378,6 @@ TEST_F(once, new_edge_during_a_reap)
 	EXPECT_EQ(n, count_data(ev, n, 1));
 }
 
-/*
- * libxepoll's reap takes X's cell, and X's new edge, which finds that cell
- * consumed, fills the next one, which the same reap then takes: one call,
- * X twice. The kernel's consumer stops at the tail it began with, which
- * user space cannot see. Reported; expected to fail until the ring tells
- * user space where to stop.
- */
-XFAIL_ADD(once, xepoll_ring_wait, new_edge_during_a_reap);
 
 /*
  * The same when the new edge finds the ring full and goes to the

@@ -495,6 +495,100 @@ TEST(setup_abi)
 	close(epfd);
 }
 
+/*
+ * xepoll's alone: the setup's versions. A first-version (32-byte) caller
+ * gets its geometry and nothing written past its struct; the second
+ * version adds the kernel's tail, which counts the cells filled; a
+ * larger struct must be zero past what the module knows, and reads
+ * back zeroed there.
+ */
+TEST(setup_versions)
+{
+	const unsigned long ver0 = _IOC(_IOC_READ | _IOC_WRITE, XEPOLL_IOC_MAGIC,
+					_IOC_NR(XEPOLL_IOC_RING_SETUP),
+					XEPOLL_RING_SETUP_SIZE_VER0);
+	const unsigned long big = _IOC(_IOC_READ | _IOC_WRITE, XEPOLL_IOC_MAGIC,
+				       _IOC_NR(XEPOLL_IOC_RING_SETUP), 48);
+	struct xepoll_ring_setup s = { .entries = 8, .__reserved = 1 };
+	struct xepoll_ring_setup q = { 0 };
+	union {
+		struct xepoll_ring_setup s;
+		unsigned char b[64];
+	} u, guard;
+	struct epoll_event ev[8];
+	int epfd, efd[3], i;
+	uint32_t *tail;
+	uint64_t one = 1;
+	void *map;
+
+	epfd = xepoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, epfd);
+	ASSERT_EQ(40, sizeof(struct xepoll_ring_setup));
+
+	/* A reserved word set: EINVAL, and no ring made. */
+	EXPECT_EQ(-1, ioctl(epfd, XEPOLL_IOC_RING_SETUP, &s));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(epfd, XEPOLL_IOC_RING_SETUP, &q));
+	EXPECT_EQ(ENODEV, errno);
+
+	/* The first version: made, and not a byte written past 32. */
+	memset(u.b, 0xa5, sizeof(u.b));
+	memset(u.b, 0, XEPOLL_RING_SETUP_SIZE_VER0);
+	u.s.entries = 8;
+	guard = u;
+	ASSERT_EQ(0, ioctl(epfd, ver0, &u));
+	EXPECT_EQ(0, memcmp(u.b + XEPOLL_RING_SETUP_SIZE_VER0,
+			    guard.b + XEPOLL_RING_SETUP_SIZE_VER0,
+			    sizeof(u.b) - XEPOLL_RING_SETUP_SIZE_VER0));
+
+	/* The second version's question: the same geometry, and the tail. */
+	ASSERT_EQ(0, ioctl(epfd, XEPOLL_IOC_RING_SETUP, &q));
+	EXPECT_EQ(0, memcmp(&u.s, &q, XEPOLL_RING_SETUP_SIZE_VER0));
+	EXPECT_EQ(8, q.entries);
+	EXPECT_NE(0, q.tail_off);
+	EXPECT_EQ(0, q.tail_off % sizeof(uint32_t));
+	EXPECT_LE(q.tail_off + sizeof(uint32_t), q.cells_off);
+	EXPECT_NE(q.head_off, q.tail_off);
+	EXPECT_NE(q.kready_off, q.tail_off);
+	EXPECT_NE(q.flags_off, q.tail_off);
+	EXPECT_EQ(0, q.__reserved);
+
+	/* Larger: zero beyond, read back zeroed; not zero: E2BIG. */
+	memset(u.b, 0, sizeof(u.b));
+	u.b[44] = 1;
+	EXPECT_EQ(-1, ioctl(epfd, big, &u));
+	EXPECT_EQ(E2BIG, errno);
+	memset(u.b, 0xa5, sizeof(u.b));
+	memset(u.b, 0, 48);
+	ASSERT_EQ(0, ioctl(epfd, big, &u));
+	EXPECT_EQ(0, memcmp(&u.s, &q, sizeof(q)));
+	for (i = (int)sizeof(q); i < 48; i++)
+		EXPECT_EQ(0, u.b[i]);
+	EXPECT_EQ(0xa5, u.b[48]);
+
+	/* The tail counts the cells filled; reaping leaves it. */
+	map = mmap(NULL, q.size, PROT_READ | PROT_WRITE, MAP_SHARED, epfd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	tail = (uint32_t *)((char *)map + q.tail_off);
+	EXPECT_EQ(0, __atomic_load_n(tail, __ATOMIC_ACQUIRE));
+	for (i = 0; i < 3; i++) {
+		efd[i] = eventfd(0, EFD_NONBLOCK);
+		ASSERT_LE(0, efd[i]);
+		ev[0] = (struct epoll_event){ .events = EPOLLIN | EPOLLET };
+		ASSERT_EQ(0, xepoll_ctl(epfd, EPOLL_CTL_ADD, efd[i], ev));
+		ASSERT_EQ(sizeof(one), write(efd[i], &one, sizeof(one)));
+	}
+	/* A second edge of a cell not consumed joins it. */
+	ASSERT_EQ(sizeof(one), write(efd[0], &one, sizeof(one)));
+	EXPECT_EQ(3, __atomic_load_n(tail, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(3, xepoll_wait(epfd, ev, 8, 0));
+	EXPECT_EQ(3, __atomic_load_n(tail, __ATOMIC_ACQUIRE));
+	for (i = 0; i < 3; i++)
+		close(efd[i]);
+	munmap(map, q.size);
+	close(epfd);
+}
+
 /* Events reaped from the ring cost no system call. */
 TEST(reap_without_syscall)
 {

@@ -10,6 +10,14 @@
  * together and each event goes to exactly one of them. Nothing in the
  * mapping is trusted beyond the handle's own geometry: a cell index is
  * always masked, and the loop is bounded.
+ *
+ * One pass reports a registration at most once, as one epoll_wait() does:
+ * a reap stops at the tail the kernel had published when it began (a
+ * later cell may hold a new edge of a registration the pass already
+ * took), and a wait that finds events in the kernel's ready list leaves
+ * the ring to the kernel's own reap, which stops at its tail, in the same
+ * call: taking the ring's events first and the kernel's after would
+ * report twice a registration whose new edge found the ring full.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -56,6 +64,8 @@ int xepoll_ring_map(struct xepoll_ring *ring, int epfd, unsigned int entries)
 	ring->kready = at(map, args.kready_off);
 	ring->flags = at(map, args.flags_off);
 	ring->cells = at(map, args.cells_off);
+	/* A module from before the second version reports no tail. */
+	ring->tail = args.tail_off ? at(map, args.tail_off) : NULL;
 	atomic_init(&ring->reaped, 0);
 	atomic_init(&ring->waits, 0);
 	atomic_init(&ring->syscalls, 0);
@@ -122,18 +132,24 @@ int xepoll_ring_reap(struct xepoll_ring *ring, struct epoll_event *events,
 	 * write) cannot keep a caller here for @maxevents looks.
 	 */
 	uint64_t looks = 2 * (uint64_t)entries;
+	uint32_t end = 0;
 	int n = 0;
 
 	if (maxevents <= 0) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (ring->tail)
+		end = __atomic_load_n(ring->tail, __ATOMIC_ACQUIRE);
 	while (n < maxevents && looks--) {
 		uint32_t h = __atomic_load_n(ring->head, __ATOMIC_RELAXED);
 		struct xepoll_ring_cell *cell = &ring->cells[h & ring->mask];
 		uint32_t seq = __atomic_load_n(&cell->seq, __ATOMIC_ACQUIRE);
 		uint32_t got;
 
+		/* Every cell filled before the pass began is consumed. */
+		if (ring->tail && (int32_t)(h - end) >= 0)
+			break;
 		if (seq != h + 1) {
 			if ((int32_t)(seq - (h + 1)) < 0)
 				break;	/* empty */
@@ -171,14 +187,10 @@ static int kernel_wait(struct xepoll_ring *ring, struct epoll_event *events,
 int xepoll_ring_gather(struct xepoll_ring *ring, struct epoll_event *events,
 		       int maxevents)
 {
-	int n, more;
-
-	n = xepoll_ring_reap(ring, events, maxevents);
-	if (n <= 0 || n == maxevents || !xepoll_ring_kready(ring))
-		return n;
-	/* Events in the kernel too: fetch them without sleeping. */
-	more = kernel_wait(ring, events + n, maxevents - n, 0);
-	return more > 0 ? n + more : n;
+	/* Events in the kernel too: its wait takes them and the ring's. */
+	if (xepoll_ring_kready(ring))
+		return kernel_wait(ring, events, maxevents, 0);
+	return xepoll_ring_reap(ring, events, maxevents);
 }
 
 int xepoll_ring_wait(struct xepoll_ring *ring, struct epoll_event *events,
@@ -190,7 +202,7 @@ int xepoll_ring_wait(struct xepoll_ring *ring, struct epoll_event *events,
 	if (maxevents <= 0)
 		return kernel_wait(ring, events, maxevents, timeout);
 	n = xepoll_ring_gather(ring, events, maxevents);
-	if (n || (!timeout && !xepoll_ring_kready(ring)))
+	if (n || !timeout)
 		return n;
 	/* Nothing in the ring: the kernel's events, or sleep there. */
 	return kernel_wait(ring, events, maxevents, timeout);

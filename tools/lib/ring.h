@@ -25,6 +25,8 @@
  * @head:	the consumers' position
  * @kready:	registrations with events in the kernel (kernel-written)
  * @flags:	XEPOLL_RING_* (kernel-written)
+ * @tail:	the kernel's tail, where a reap stops (kernel-written), or
+ *		NULL from a module that does not report it
  * @cells:	the cells
  * @map:	the mapping
  * @size:	its length
@@ -38,6 +40,7 @@ struct xepoll_ring {
 	uint32_t *head;
 	const uint32_t *kready;
 	const uint32_t *flags;
+	const uint32_t *tail;
 	struct xepoll_ring_cell *cells;
 	void *map;
 	size_t size;
@@ -59,11 +62,11 @@ void xepoll_ring_unmap(struct xepoll_ring *ring);
 
 /*
  * The part of a wait on @ring's instance that needs no sleep, for
- * 1 to @maxevents events: the ring's, and when it had some but not
- * @maxevents and the kernel holds more, those too, without sleeping.
- * Returns how many; 0 when the ring had none, and the caller then
- * returns 0 if the timeout is zero and xepoll_ring_kready() is 0, or
- * else makes its own wait in the kernel (which reaps the ring too).
+ * 1 to @maxevents events, each registration at most once: the ring's,
+ * or when the kernel's ready list holds some, the kernel's wait without
+ * sleeping, which reaps the ring too. Returns how many (-1 with errno if
+ * that wait fails); 0 when there were none, and the caller then returns
+ * 0 if the timeout is zero, or else makes its own wait in the kernel.
  * Async-signal-safe.
  */
 int xepoll_ring_gather(struct xepoll_ring *ring, struct epoll_event *events,

@@ -428,7 +428,7 @@ static int ring_wait(int epfd, struct epoll_event *events, int maxevents,
 		zero = ts && !ts->tv_sec && !ts->tv_nsec;
 	}
 	n = xepoll_ring_gather(&slot->ring, events, maxevents);
-	if (!n && (!zero || xepoll_ring_kready(&slot->ring)))
+	if (!n && !zero)
 		n = -1;
 out:
 	slot_release(slot);

@@ -59,6 +59,9 @@ struct xepoll_create {
 	__u32 __reserved;
 };
 
+/* The first version's size of each argument struct: ABI, never changed. */
+#define XEPOLL_CREATE_SIZE_VER0		8
+
 /* Flags of struct xepoll_ctl (and, XEPOLL_CTL_BY_DATA only, xepoll_change). */
 #define XEPOLL_CTL_EVENT_ADDR	0x00000001U	/* @data is a struct epoll_event address */
 #define XEPOLL_CTL_BY_DATA	0x00000002U	/* MOD/DEL every registration whose data is @data */
@@ -103,6 +106,8 @@ struct xepoll_ctl {
 	__u32 flags;
 	__u64 data;
 };
+
+#define XEPOLL_CTL_SIZE_VER0		24
 
 /**
  * struct xepoll_event - one event, as XEPOLL_IOC_WAIT writes it
@@ -281,6 +286,8 @@ struct xepoll_submit {
 	__u32 __reserved;
 };
 
+#define XEPOLL_SUBMIT_SIZE_VER0		40
+
 /**
  * struct xepoll_params - argument of XEPOLL_IOC_SET_PARAMS and
  *	XEPOLL_IOC_GET_PARAMS: an instance's busy-poll parameters, as
@@ -311,6 +318,8 @@ struct xepoll_params {
 	__u8 __pad;
 };
 
+#define XEPOLL_PARAMS_SIZE_VER0		8
+
 /* At most this many entries in a ring (XEPOLL_IOC_RING_SETUP). */
 #define XEPOLL_RING_MAX_ENTRIES		65536
 
@@ -336,6 +345,18 @@ struct xepoll_params {
  *		writes
  * @cells_off:	out: offset of the array of @entries struct
  *		xepoll_ring_cell
+ *
+ * Since the second version (40 bytes; a 32-byte struct reads as if these
+ * were zero, and is answered without them):
+ *
+ * @tail_off:	out: offset of a __u32 the kernel writes: the low 32 bits of
+ *		the position of the next cell it fills (the ring's tail),
+ *		stored after that cell's @seq, with release. A consumer that
+ *		must report each registration at most once per pass, as
+ *		epoll_wait() does, loads it (acquire) when it begins and stops
+ *		at it: a cell beyond holds an edge newer than the pass, maybe
+ *		of a registration the pass already reported
+ * @__reserved: must be zero; out: zero
  *
  * The ioctl fails with EBUSY if the instance already has a ring (and
  * @entries is not 0), and with
@@ -375,7 +396,13 @@ struct xepoll_ring_setup {
 	__u32 kready_off;
 	__u32 flags_off;
 	__u32 cells_off;
+	/* Second version. */
+	__u32 tail_off;
+	__u32 __reserved;
 };
+
+#define XEPOLL_RING_SETUP_SIZE_VER0	32
+#define XEPOLL_RING_SETUP_SIZE_VER1	40
 
 /* Bits of the ring's flags word. */
 #define XEPOLL_RING_DEAD	0x00000001U	/* the instance is released */
