@@ -25,35 +25,59 @@
  * (anonymous-inode files, eventfd, timerfd, signalfd, epoll and xepoll
  * instances, all share one inode, so its mark sees every such close on
  * the system, and the handler's miss is one RCU lookup). @files counts
- * the struct xep_file (files.c) on the inode, each of which also holds a
- * reference to the mark.
+ * one for the mark's being attached, plus one use per struct xep_file
+ * (files.c) on the inode. The memory is held by the mark's own
+ * reference, which xep_marks, the list of attached marks, owns.
  *
- * xep_mark_mutex serializes every lookup, creation, use count and
- * destruction of a mark, and the dropping of its references: a mark's
- * last reference may go only where no new mark can be attached to the
- * same inode at the same time. Letting the two overlap (a lookup taking
- * a use locklessly, its reference dropped outside the lock while another
- * task attached the inode's next mark) lost close events on the debug
- * kernel, within a second of four threads watching and closing eventfds
- * (selftests/stress_test.c found it). The mutex is held for bounded work
- * (fsnotify's own list updates, which take the group's mark_mutex and may
- * allocate its connector), never while waiting on anything a user
- * controls; a new mark is allocated before it is taken.
+ * Idle marks. A mark outlives its last use: when the last watched file
+ * of the inode goes without closing (DEL, or the instance's release),
+ * the mark stays attached, idle (@files 1), until the next close of any
+ * file on the inode, whose handler retires it, or until unload. An idle
+ * mark never survives a close on its inode: a close that finds the mark
+ * in use sets @closed, and the put of its last use then retires it (a
+ * close whose file's registrations a remover took first leaves the
+ * remover's put to be the last). A
+ * program that adds, deletes and adds again the files of one inode (the
+ * eventfds of perf bench epoll ctl, each alone in its set at its ADD)
+ * would otherwise attach a mark at every ADD and destroy it at every
+ * DEL, a quarter of its instructions. An idle mark holds its inode no
+ * longer than some file of it is open: the file whose last use it was is
+ * still open, and its close retires the mark at the latest. Idle marks
+ * are charged to the memory cgroup, as all of them are, but to no one's
+ * watches: there is at most one per inode, and an inode with an open file.
+ *
+ * A mark is attached, and retired (detached), only under xep_mark_mutex,
+ * so an inode has at most one mark of ours at a time. A get finds the
+ * inode's mark without the mutex and takes a use only while @files is
+ * not zero (atomic_inc_not_zero()); a retire takes @files from 1 to 0
+ * (atomic_cmpxchg()), so it never takes a mark with a use, and a get
+ * never revives one on its way out, which would then be detached under
+ * its new user and lose its closes. (Taking uses locklessly with a plain
+ * increment, while another task attached the inode's next mark, lost
+ * close events on the debug kernel within a second of four threads
+ * watching and closing eventfds; selftests/stress_test.c found it.) A
+ * get that finds no mark, or one going, takes the mutex, looks again and
+ * attaches a new one; the new mark takes no use (@files 0) until fsnotify
+ * has put its events in the inode's mask. A put drops its use, never the
+ * last count, and the last use goes under the mutex, so that it may
+ * retire the mark.
+ * The mutex is held for bounded work (fsnotify's own list updates, which
+ * take the group's mark_mutex and may allocate its connector), never
+ * while waiting on anything a user controls; a new mark is allocated
+ * before it is taken.
  *
  * A mark holds its inode (fsnotify's connector takes an inode reference)
- * as long as it is attached, which is never longer than some watched file
- * of that inode is open: the last xep_file of the inode goes at the
- * latest at that file's last close.
+ * as long as it is attached.
  *
  * Unload. A release may outlive every instance file (it holds its
  * instances by their counts, not by the module), so each struct xep_file
  * holds a reference to the module, dropped when it is freed, after the
- * use of its mark (files.c). fsnotify frees a destroyed mark from a
- * worker, after an SRCU grace period of fsnotify_mark_srcu, under which
- * every handler runs. So once the module is free to go, the last mark's
- * destruction is queued, and the exit's fsnotify_wait_marks_destroyed()
- * waits for every handler that could have seen a mark of ours: those
- * that found a watched file, and those that found none.
+ * use of its mark (files.c); idle marks hold none. The exit retires the
+ * idle marks left, and fsnotify frees a destroyed mark from a worker,
+ * after an SRCU grace period of fsnotify_mark_srcu, under which every
+ * handler runs; so the exit's fsnotify_wait_marks_destroyed() waits for
+ * every handler that could have seen a mark of ours: those that found a
+ * watched file, and those that found none.
  */
 #include <linux/fsnotify_backend.h>
 #include <linux/mutex.h>
@@ -66,6 +90,8 @@
 static struct fsnotify_group *xep_group __ro_after_init;
 static struct kmem_cache *xep_mark_cache __ro_after_init;
 static DEFINE_MUTEX(xep_mark_mutex);
+/* Every attached mark (xep_mark_mutex). */
+static LIST_HEAD(xep_marks);
 
 /* The events a mark asks for: every close, read-only or not. */
 #define XEP_MARK_MASK	(FS_CLOSE_WRITE | FS_CLOSE_NOWRITE)
@@ -76,24 +102,38 @@ static struct inode *xep_mark_inode(struct file *file)
 	return d_inode(file->f_path.dentry);
 }
 
+/* A use of @inode's mark, or NULL if it has none or it is being retired. */
+static struct xep_mark *xep_mark_find(struct inode *inode)
+{
+	struct fsnotify_mark *fsn = xep_find_inode_mark(inode, xep_group);
+	struct xep_mark *mark;
+	bool used;
+
+	if (!fsn)
+		return NULL;
+	mark = container_of(fsn, struct xep_mark, fsn);
+	used = atomic_inc_not_zero(&mark->files);
+	/* A mark in use stays attached, held by its own reference. */
+	fsnotify_put_mark(fsn);
+	return used ? mark : NULL;
+}
+
 struct xep_mark *xep_mark_get(struct file *file)
 {
 	struct inode *inode = xep_mark_inode(file);
-	struct fsnotify_mark *fsn;
 	struct xep_mark *fresh, *mark;
 	int ret;
 
-	/* Most ADDs of a new inode need it: no allocation under the mutex. */
-	fresh = kmem_cache_zalloc(xep_mark_cache, GFP_KERNEL_ACCOUNT);
+	/* Any other watched file on the inode made it already. */
+	mark = xep_mark_find(inode);
+	if (mark)
+		return mark;
 
+	fresh = kmem_cache_zalloc(xep_mark_cache, GFP_KERNEL_ACCOUNT);
 	mutex_lock(&xep_mark_mutex);
-	fsn = xep_find_inode_mark(inode, xep_group);
-	if (fsn) {
-		/* The reference fsnotify_find_mark() took is the caller's. */
-		mark = container_of(fsn, struct xep_mark, fsn);
-		mark->files++;
+	mark = xep_mark_find(inode);
+	if (mark)
 		goto out_unlock;
-	}
 	mark = fresh;
 	fresh = NULL;
 	if (!mark) {
@@ -102,14 +142,21 @@ struct xep_mark *xep_mark_get(struct file *file)
 	}
 	fsnotify_init_mark(&mark->fsn, xep_group);
 	mark->fsn.mask = XEP_MARK_MASK;
-	mark->files = 1;
-	/* Its one reference so far is the caller's. */
+	/*
+	 * No use can be taken (@files 0) until the inode's mask has our
+	 * events: fsnotify adds the mark to the inode's list before it
+	 * recomputes the mask, and a close in between would not be told.
+	 */
 	ret = fsnotify_add_inode_mark(&mark->fsn, inode, 0);
 	if (ret) {
 		fsnotify_put_mark(&mark->fsn);
 		/* Any failure to attach is a lack of memory, as far as ADD goes. */
 		mark = ERR_PTR(-ENOMEM);
+		goto out_unlock;
 	}
+	list_add(&mark->link, &xep_marks);
+	/* Attached, and the caller's use. */
+	atomic_set_release(&mark->files, 2);
 out_unlock:
 	mutex_unlock(&xep_mark_mutex);
 	if (fresh)
@@ -117,12 +164,54 @@ out_unlock:
 	return mark;
 }
 
+/* Detach @mark if it is idle; xep_mark_mutex. */
+static void xep_mark_retire_locked(struct xep_mark *mark)
+{
+	lockdep_assert_held(&xep_mark_mutex);
+
+	if (atomic_cmpxchg(&mark->files, 1, 0) != 1)
+		return;
+	list_del(&mark->link);
+	fsnotify_destroy_mark(&mark->fsn, xep_group);
+	/* Its own reference; fsnotify frees it after its SRCU period. */
+	fsnotify_put_mark(&mark->fsn);
+}
+
+/*
+ * The use goes. The last use goes under the mutex, where no retire can
+ * free the mark meanwhile, and retires the mark at once if a file of
+ * its inode has closed since the mark was made: that close found the
+ * mark in use and left the retiring to the put that makes it idle.
+ */
 void xep_mark_put(struct xep_mark *mark)
 {
+	if (atomic_add_unless(&mark->files, -1, 2))
+		return;
 	mutex_lock(&xep_mark_mutex);
-	if (!--mark->files)
-		fsnotify_destroy_mark(&mark->fsn, xep_group);
-	fsnotify_put_mark(&mark->fsn);
+	atomic_dec(&mark->files);
+	/* Pairs with the barrier in xep_mark_closed(). */
+	smp_mb__after_atomic();
+	if (READ_ONCE(mark->closed))
+		xep_mark_retire_locked(mark);
+	mutex_unlock(&xep_mark_mutex);
+}
+
+/*
+ * A file of @mark's inode closed (the handler's, under fsnotify's SRCU,
+ * as inotify destroys its one-shot marks from its handler): an idle mark
+ * goes now, one in use when its last use goes. Either this sees the last
+ * put's decrement, or that put sees @closed.
+ */
+static void xep_mark_closed(struct xep_mark *mark)
+{
+	if (!READ_ONCE(mark->closed))
+		WRITE_ONCE(mark->closed, true);
+	/* @closed before @files; pairs with xep_mark_put()'s barrier. */
+	smp_mb();
+	if (atomic_read(&mark->files) != 1)
+		return;
+	mutex_lock(&xep_mark_mutex);
+	xep_mark_retire_locked(mark);
 	mutex_unlock(&xep_mark_mutex);
 }
 
@@ -137,10 +226,16 @@ static int xep_notify_handle_event(struct fsnotify_group *group, u32 mask,
 				   u32 cookie, struct fsnotify_iter_info *iter_info)
 {
 	const struct path *path = fsnotify_data_path(data, data_type);
+	struct fsnotify_mark *fsn = fsnotify_iter_inode_mark(iter_info);
+	struct xep_mark *mark;
 
+	if (!(mask & XEP_MARK_MASK) || !path || !fsn)
+		return 0;
 	/* fsnotify_close() passes the closing file's own f_path. */
-	if ((mask & XEP_MARK_MASK) && path)
-		xep_files_release(container_of(path, struct file, f_path));
+	xep_files_release(container_of(path, struct file, f_path));
+	/* A close on the mark's inode, maybe of its last watched file. */
+	mark = container_of(fsn, struct xep_mark, fsn);
+	xep_mark_closed(mark);
 	return 0;
 }
 
@@ -169,6 +264,14 @@ int xep_notify_init(void)
 
 void xep_notify_exit(void)
 {
+	struct xep_mark *mark, *next;
+
+	/* No file is watched any more: every mark left is idle. */
+	mutex_lock(&xep_mark_mutex);
+	list_for_each_entry_safe(mark, next, &xep_marks, link)
+		xep_mark_retire_locked(mark);
+	WARN_ON_ONCE(!list_empty(&xep_marks));
+	mutex_unlock(&xep_mark_mutex);
 	fsnotify_put_group(xep_group);
 	/* Marks destroyed last are freed by fsnotify's worker: wait for it. */
 	fsnotify_wait_marks_destroyed();

@@ -51,8 +51,8 @@ struct xep_user {
  * (files.c); and when that is the first watched file of its inode, the
  * inode's fsnotify mark (notify.c) and the connector fsnotify hangs it
  * on. A watch of an eventfd while other eventfds are watched costs only
- * the item; a watch of a new socket costs all four: 360 bytes on x86-64
- * with 6.12, 368 with 6.1 (200 + 56 + 80 + 24 or 32). epoll's EP_ITEM_COST
+ * the item; a watch of a new socket costs all four: 376 bytes on x86-64
+ * with 6.12, 384 with 6.1 (200 + 56 + 96 + 24 or 32). epoll's EP_ITEM_COST
  * counts its own structures likewise (184 bytes), and needs no mark: it
  * hears of last closes from __fput() itself.
  */

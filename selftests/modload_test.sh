@@ -5,7 +5,9 @@
 # cycle asserts that rmmod refuses while a descriptor of the device is
 # open, and while a process that holds no descriptor of xepoll keeps an
 # instance's ring mapped (the ring's file holds the module, whose code
-# releases it), that rmmod then succeeds and leaves neither /sys/module/xepoll nor
+# releases it), that rmmod then succeeds though another process keeps
+# open files whose watches it deleted (their inodes' idle marks hold
+# nothing of the module, and go at unload; the files close after it) and leaves neither /sys/module/xepoll nor
 # /dev/xepoll behind, that insmod succeeds and brings both back, and that
 # the module then works (a one-second stress_test run, which also checks
 # that the counters go back to zero). The module is loaded at the end,
@@ -40,12 +42,12 @@ wait_path()
 	return 1
 }
 
-# hold_ring: ring_abuse_test --hold-ring in the background, until it
-# says it holds the mapping alone; its pid in $hold.
-hold_ring()
+# hold HELPER ARG: HELPER ARG in the background, until it says it is
+# ready; its pid in $hold.
+hold()
 {
 	out=/tmp/modload-hold.$$
-	./ring_abuse_test --hold-ring >"$out" 2>&1 &
+	"$1" "$2" >"$out" 2>&1 &
 	hold=$!
 	i=0
 	while [ $i -lt 100 ]; do
@@ -61,10 +63,15 @@ hold_ring()
 	return 1
 }
 
-cycle()
+cycle_body()
 {
+	# Files whose watches were deleted hold nothing of the module (their
+	# inodes' idle marks go with it), and close without it afterwards.
+	hold ./release_test --hold-idle-mark || { echo "# no process holding idle marks"; return 1; }
+	idle=$hold
+
 	# A ring mapped, with the instance closed, holds the module.
-	hold_ring || { echo "# no process holding a ring mapping"; return 1; }
+	hold ./ring_abuse_test --hold-ring || { echo "# no process holding a ring mapping"; return 1; }
 	if rmmod xepoll 2>/dev/null; then
 		kill $hold
 		wait $hold 2>/dev/null
@@ -89,6 +96,10 @@ cycle()
 	rmmod xepoll || { echo "# rmmod failed"; return 1; }
 	wait_path /sys/module/xepoll gone || { echo "# /sys/module/xepoll remains"; return 1; }
 	wait_path /dev/xepoll gone || { echo "# /dev/xepoll remains"; return 1; }
+	# The idle marks' files close with no module left.
+	kill $idle
+	wait $idle 2>/dev/null
+	idle=
 
 	insmod "$KO" || { echo "# insmod $KO failed"; return 1; }
 	wait_path /dev/xepoll there || { echo "# no /dev/xepoll after insmod"; return 1; }
@@ -102,6 +113,19 @@ cycle()
 		return 1
 	fi
 	return 0
+}
+
+# cycle: cycle_body, and the idle marks' holder gone whatever happened.
+cycle()
+{
+	idle=
+	cycle_body
+	rc=$?
+	if [ -n "$idle" ]; then
+		kill $idle 2>/dev/null
+		wait $idle 2>/dev/null
+	fi
+	return $rc
 }
 
 i=1

@@ -39,6 +39,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <linux/io_uring.h>
@@ -1984,6 +1985,87 @@ static int open_pty(int *slave)
 }
 
 /*
+ * The inode of a watched file is not held past its files' closes, however
+ * its last watch went: an unlinked FIFO on tmpfs, once its last
+ * descriptor is closed, gives its inode back (statvfs()'s free inodes
+ * return), after its watch was deleted first (xepoll keeps the inode's
+ * mark, idle, after the last watch, until a close on the inode), after
+ * the instance went first, after another file of the inode closed while
+ * the mark was idle, and with the watch still there at the close.
+ */
+static unsigned long tmp_free_inodes(void)
+{
+	struct statvfs st;
+
+	return statvfs("/tmp", &st) ? 0 : st.f_ffree;
+}
+
+FIXTURE(release_inode) {
+	int epfd;
+	char path[64];
+};
+
+FIXTURE_VARIANT(release_inode) {
+	const struct backend *be;
+};
+
+BACKEND_VARIANTS(release_inode);
+
+FIXTURE_SETUP(release_inode)
+{
+	self->epfd = variant->be->create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, self->epfd);
+	snprintf(self->path, sizeof(self->path), "/tmp/release_test.fifo.%d", getpid());
+}
+
+FIXTURE_TEARDOWN(release_inode)
+{
+	if (self->epfd >= 0)
+		close(self->epfd);
+	unlink(self->path);
+}
+
+TEST_F(release_inode, given_back_however_the_watch_went)
+{
+	static const char *const how[] = {
+		"deleted", "instance closed", "other file closed", "still watched",
+	};
+	unsigned long before, after;
+	int i, fd, other;
+
+	if (!tmp_free_inodes())
+		SKIP(return, "/tmp counts no free inodes");
+	for (i = 0; i < 4; i++) {
+		before = tmp_free_inodes();
+		ASSERT_EQ(0, mkfifo(self->path, 0600));
+		fd = open(self->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		other = open(self->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		ASSERT_LE(0, other);
+		ASSERT_EQ(0, unlink(self->path));
+		ASSERT_EQ(0, backend_add(variant->be, self->epfd, fd, EPOLLOUT, DATA));
+		ASSERT_EQ(1, count_registrations(self->epfd));
+		if (i != 3)
+			ASSERT_EQ(0, variant->be->ctl(self->epfd, EPOLL_CTL_DEL, fd, NULL));
+		if (i == 1) {
+			close(self->epfd);
+			self->epfd = variant->be->create1(EPOLL_CLOEXEC);
+			ASSERT_LE(0, self->epfd);
+		}
+		if (i == 2)
+			close(other);
+		EXPECT_EQ(before - 1, tmp_free_inodes()) TH_LOG("%s: open", how[i]);
+		close(fd);
+		if (i != 2)
+			close(other);
+		EXPECT_EQ(0, count_registrations(self->epfd));
+		after = tmp_free_inodes();
+		EXPECT_EQ(before, after) TH_LOG("%s: %lu free inodes before, %lu after",
+						 how[i], before, after);
+	}
+}
+
+/*
  * A fanotify group's own descriptor. fanotify_init() asks for
  * FMODE_NONOTIFY, but anon_inode_getfd() keeps only O_ACCMODE and
  * O_NONBLOCK of the flags on 6.1 and 6.12, so its close is announced and
@@ -2197,9 +2279,45 @@ static int linger(int argc, char **argv)
 	return read(atoi(argv[3]), &c, 1) < 0 ? 4 : 0;
 }
 
+/*
+ * `release_test --hold-idle-mark`, for modload_test.sh: watch eventfds
+ * and a FIFO, delete the watches and close the instance, so that xepoll
+ * keeps their inodes' marks idle and holds nothing of the module; print
+ * "ready" and sleep until killed, whose closes then come after unload.
+ */
+static int hold_idle_mark(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	char path[64];
+	int epfd, fd[3], i;
+
+	snprintf(path, sizeof(path), "/tmp/release_test.held.%d", getpid());
+	epfd = xepoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0)
+		return perror("xepoll_create1"), 1;
+	fd[0] = eventfd(0, EFD_CLOEXEC);
+	fd[1] = eventfd(0, EFD_CLOEXEC);
+	if (mkfifo(path, 0600))
+		return perror(path), 1;
+	fd[2] = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	unlink(path);
+	for (i = 0; i < 3; i++) {
+		if (fd[i] < 0 || xepoll_ctl(epfd, EPOLL_CTL_ADD, fd[i], &ev) ||
+		    xepoll_ctl(epfd, EPOLL_CTL_DEL, fd[i], NULL))
+			return perror("ADD, DEL"), 1;
+	}
+	close(epfd);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], LINGER_ARG))
 		return linger(argc, argv);
+	if (argc == 2 && !strcmp(argv[1], "--hold-idle-mark"))
+		return hold_idle_mark();
 	return test_harness_run(argc, argv);
 }

@@ -423,7 +423,9 @@ struct xepoll_ring_setup {
  * head from h to h + 1, take @events by exchange with 0, read @data, then
  * store h + @entries to @seq (release) and report the event if @events was
  * not 0. If @seq is h, the ring is empty; otherwise head moved, reload.
- * libxepoll's xepoll_ring_reap() does this.
+ * A pass that must report each registration at most once first loads
+ * the kernel's tail (struct xepoll_ring_setup's @tail_off, acquire) and
+ * stops when h reaches it. libxepoll's xepoll_ring_reap() does this.
  */
 struct xepoll_ring_cell {
 	__u32 seq;
