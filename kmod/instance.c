@@ -154,6 +154,15 @@ const struct file_operations xep_instance_fops = {
 };
 
 /*
+ * The open flags of @flags' XEPOLL_CLOEXEC: the uapi's bit is xepoll's
+ * own, and O_CLOEXEC differs between architectures.
+ */
+static unsigned int xep_instance_open_flags(unsigned int flags)
+{
+	return flags & XEPOLL_CLOEXEC ? O_CLOEXEC : 0;
+}
+
+/*
  * A new instance and its file, with the file's one reference and no
  * descriptor: the body of XEPOLL_IOC_CREATE, and how the KUnit suites
  * make real instances. @flags are XEPOLL_CLOEXEC or nothing.
@@ -185,7 +194,7 @@ struct file *xep_instance_new_file(unsigned int flags)
 	}
 
 	file = anon_inode_getfile("[xepoll]", &xep_instance_fops, ep,
-				  O_RDWR | (flags & O_CLOEXEC));
+				  O_RDWR | xep_instance_open_flags(flags));
 	if (IS_ERR(file)) {
 		ret = PTR_ERR(file);
 		goto err_user;
@@ -215,7 +224,7 @@ int xep_instance_create(unsigned int flags)
 	file = xep_instance_new_file(flags);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
-	fd = get_unused_fd_flags(O_RDWR | (flags & O_CLOEXEC));
+	fd = get_unused_fd_flags(O_RDWR | xep_instance_open_flags(flags));
 	if (fd < 0) {
 		/* Released on the way back to user space, empty. */
 		fput(file);

@@ -160,7 +160,7 @@ struct xep_pwq {
  * @fd:		the descriptor it was added under (immutable)
  * @events:	events of interest and the EPOLLET/ONESHOT/EXCLUSIVE/WAKEUP
  *		bits; written under ep->mtx, read by the callback under
- *		ep->lock (see xep_ctl_modify() for the barrier)
+ *		ep->lock (see xep_item_modify() for the barrier)
  * @data:	the caller's data (ep->mtx)
  * @pwq:	the first hook, embedded
  * @pwqlist:	all hooks, starting with @pwq when it is in use (ep->mtx

@@ -8,7 +8,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/fcntl.h>
 #include <linux/init.h>
 #include <linux/module.h>
 
@@ -24,9 +23,6 @@
 static int __init xepoll_init(void)
 {
 	int ret;
-
-	/* The uapi spells epoll's constants out; they must stay equal. */
-	BUILD_BUG_ON(XEPOLL_CLOEXEC != O_CLOEXEC);
 
 	ret = xep_user_init();
 	if (ret)

@@ -33,8 +33,13 @@
 /* ioctl type; free in Documentation/userspace-api/ioctl/ioctl-number.rst. */
 #define XEPOLL_IOC_MAGIC	0xB9
 
-/* Flags of struct xepoll_create: epoll_create1()'s (EPOLL_CLOEXEC). */
-#define XEPOLL_CLOEXEC		02000000	/* O_CLOEXEC */
+/*
+ * Flags of struct xepoll_create: epoll_create1()'s EPOLL_CLOEXEC, as a bit
+ * of xepoll's own on every architecture. Its value is x86's O_CLOEXEC,
+ * which it was first defined as, and stays so for the binaries built
+ * with it; the module translates it to the architecture's O_CLOEXEC.
+ */
+#define XEPOLL_CLOEXEC		0x00080000U
 
 /* Operations of struct xepoll_ctl: epoll_ctl()'s values. */
 #define XEPOLL_CTL_ADD		1
