@@ -36,15 +36,15 @@
  * mark never survives a close on its inode: a close that finds the mark
  * in use sets @closed, and the put of its last use then retires it (a
  * close whose file's registrations a remover took first leaves the
- * remover's put to be the last). A
- * program that adds, deletes and adds again the files of one inode (the
- * eventfds of perf bench epoll ctl, each alone in its set at its ADD)
- * would otherwise attach a mark at every ADD and destroy it at every
- * DEL, a quarter of its instructions. An idle mark holds its inode no
- * longer than some file of it is open: the file whose last use it was is
- * still open, and its close retires the mark at the latest. Idle marks
- * are charged to the memory cgroup, as all of them are, but to no one's
- * watches: there is at most one per inode, and an inode with an open file.
+ * remover's put to be the last). A program that adds, deletes and adds
+ * again the files of one inode (the eventfds of perf bench epoll ctl,
+ * each alone in its set at its ADD) would otherwise attach a mark at
+ * every ADD and destroy it at every DEL, a quarter of its instructions.
+ * An idle mark holds its inode no longer than some file of it is open:
+ * the file whose last use it was is still open, and its close retires
+ * the mark at the latest. Idle marks are charged to the memory cgroup,
+ * as all of them are, but to no one's watches: there is at most one per
+ * inode, and an inode with an open file.
  *
  * A mark is attached, and retired (detached), only under xep_mark_mutex,
  * so an inode has at most one mark of ours at a time. A get finds the
@@ -227,15 +227,14 @@ static int xep_notify_handle_event(struct fsnotify_group *group, u32 mask,
 {
 	const struct path *path = fsnotify_data_path(data, data_type);
 	struct fsnotify_mark *fsn = fsnotify_iter_inode_mark(iter_info);
-	struct xep_mark *mark;
 
-	if (!(mask & XEP_MARK_MASK) || !path || !fsn)
+	if (!(mask & XEP_MARK_MASK) || !path)
 		return 0;
 	/* fsnotify_close() passes the closing file's own f_path. */
 	xep_files_release(container_of(path, struct file, f_path));
 	/* A close on the mark's inode, maybe of its last watched file. */
-	mark = container_of(fsn, struct xep_mark, fsn);
-	xep_mark_closed(mark);
+	if (fsn)
+		xep_mark_closed(container_of(fsn, struct xep_mark, fsn));
 	return 0;
 }
 

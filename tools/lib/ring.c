@@ -143,13 +143,14 @@ int xepoll_ring_reap(struct xepoll_ring *ring, struct epoll_event *events,
 		end = __atomic_load_n(ring->tail, __ATOMIC_ACQUIRE);
 	while (n < maxevents && looks--) {
 		uint32_t h = __atomic_load_n(ring->head, __ATOMIC_RELAXED);
-		struct xepoll_ring_cell *cell = &ring->cells[h & ring->mask];
-		uint32_t seq = __atomic_load_n(&cell->seq, __ATOMIC_ACQUIRE);
-		uint32_t got;
+		struct xepoll_ring_cell *cell;
+		uint32_t seq, got;
 
 		/* Every cell filled before the pass began is consumed. */
 		if (ring->tail && (int32_t)(h - end) >= 0)
 			break;
+		cell = &ring->cells[h & ring->mask];
+		seq = __atomic_load_n(&cell->seq, __ATOMIC_ACQUIRE);
 		if (seq != h + 1) {
 			if ((int32_t)(seq - (h + 1)) < 0)
 				break;	/* empty */
